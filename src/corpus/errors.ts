@@ -1,0 +1,12 @@
+/** Base class for problems with one corpus file; ingestion reports them and goes on with the rest. */
+export class CorpusError extends Error {
+  constructor(message: string, readonly file?: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+export class EmptyFileError extends CorpusError {}
+export class BinaryFileError extends CorpusError {}
+export class UndecodableFileError extends CorpusError {}
+export class FileTooLargeError extends CorpusError {}
+export class CorpusManifestError extends CorpusError {}

@@ -1,0 +1,135 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { chunkClause, shortHash, type Chunk } from '../chunk/chunk.ts';
+import { decode } from '../corpus/decode.ts';
+import { CorpusError, EmptyFileError } from '../corpus/errors.ts';
+import { normalise } from '../corpus/normalize.ts';
+import { extractMeta, shortNames } from '../parse/metadata.ts';
+import { segment } from '../parse/segment.ts';
+import { parseStructure } from '../parse/structure.ts';
+import type { Clause, ParsedFile, PolicyDocument } from '../parse/types.ts';
+import { loadManifest, type ManifestEntry } from './manifest.ts';
+
+/** The whole corpus after normalisation, segmentation, clause parsing and chunking. */
+export interface Corpus {
+  files: ParsedFile[];
+  documents: PolicyDocument[];
+  clauses: Clause[];
+  chunks: Chunk[];
+  /** Files that could not be ingested, each with a message saying why. */
+  errors: { file: string; message: string }[];
+}
+
+export const CORPUS_EXTENSIONS = ['.txt', '.md'];
+
+export async function listCorpusFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir);
+  return names.filter((n) => CORPUS_EXTENSIONS.includes(path.extname(n).toLowerCase()) && !n.startsWith('.')).sort();
+}
+
+export async function ingestCorpus(dir: string, onFile?: (file: string, done: number, total: number) => void): Promise<Corpus> {
+  const manifest = await loadManifest(dir);
+  const names = await listCorpusFiles(dir);
+  const corpus: Corpus = { files: [], documents: [], clauses: [], chunks: [], errors: [] };
+  for (const [i, name] of names.entries()) {
+    try {
+      const full = path.join(dir, name);
+      if (!(await stat(full)).isFile()) continue;
+      const parsed = parseFile(name, await readFile(full), manifest[name] ?? {});
+      corpus.files.push(parsed);
+      corpus.documents.push(...parsed.documents);
+      corpus.clauses.push(...parsed.clauses);
+      corpus.chunks.push(...chunksOf(parsed));
+    } catch (e) {
+      if (!(e instanceof CorpusError)) throw e;
+      corpus.errors.push({ file: name, message: e.message });
+    }
+    onFile?.(name, i + 1, names.length);
+  }
+  return corpus;
+}
+
+export function chunksOf(file: ParsedFile): Chunk[] {
+  const docs = new Map(file.documents.map((d) => [d.id, d]));
+  return file.clauses.flatMap((c) => chunkClause(c, docs.get(c.docId)!.title, /第[一二三四五六七八九十百零]+条$/.test(c.label) ? '款' : '段'));
+}
+
+export function parseFile(name: string, bytes: Uint8Array, meta: ManifestEntry): ParsedFile {
+  const { text: source, encoding } = decode(bytes, name);
+  const norm = normalise(source, { markdown: name.toLowerCase().endsWith('.md') });
+  if (!norm.text.trim()) throw new EmptyFileError(`${name}: the file holds no text`, name);
+  const { text, offs } = norm;
+  const seg = segment(text, norm.toc);
+  const documents: PolicyDocument[] = [];
+  const clauses: Clause[] = [];
+  const usedIds = new Set<string>();
+  for (const span of seg.documents) {
+    const structure = parseStructure(text, span.titles, span.titleEnd, span.end);
+    const titles = [...span.titles];
+    if (seg.documents.length === 1 && meta.title && !titles.includes(meta.title)) titles.unshift(meta.title);
+    if (structure.attachment && !titles.includes(structure.attachment.title)) titles.push(structure.attachment.title);
+    if (titles.length === 0) titles.push(path.basename(name, path.extname(name)));
+    // A notice that issues a policy is cited by the policy's own title.
+    const title = titles[titles.length - 1]!;
+    let id = 'd' + shortHash(titles[0]!, 9);
+    for (let n = 2; usedIds.has(id); n++) id = 'd' + shortHash(`${titles[0]}#${n}`, 9);
+    usedIds.add(id);
+    const m = extractMeta(text.slice(span.start, span.end), titles, structure.signature, span.titleEnd - span.start);
+    const docClauses = structure.units.map((u, ordinal): Clause => {
+      const first = u.paras[0]!;
+      const last = u.paras[u.paras.length - 1]!;
+      const body = u.paras.map((p) => p.text).join('\n');
+      const where =
+        structure.kind === 'regulation'
+          ? [...u.pathNumbers, u.number === '序言' ? '序言' : u.number].join(' ')
+          : structure.kind === 'plain'
+            ? ''
+            : u.pathNumbers.join('') + u.number;
+      return {
+        id: `${id}-${u.key}-${shortHash(body, 4)}`,
+        docId: id,
+        label: `《${title}》${where}`,
+        number: u.number,
+        headingPath: u.headingPath,
+        text: body,
+        start: first.start,
+        end: last.end,
+        sourceStart: offs[first.start]!,
+        sourceEnd: offs[last.end - 1]! + 1,
+        ordinal,
+      };
+    });
+    docClauses.forEach((c, i) => {
+      c.prevId = docClauses[i - 1]?.id;
+      c.nextId = docClauses[i + 1]?.id;
+    });
+    documents.push({
+      id,
+      title,
+      titles,
+      shortNames: shortNames(titles),
+      docNumber: m.docNumber ?? meta.docNumber,
+      issuer: m.issuer ?? meta.issuer,
+      issueDate: m.issueDate ?? meta.issueDate,
+      timeStatements: m.timeStatements,
+      validFrom: m.validFrom,
+      validUntil: m.validUntil,
+      kind: structure.kind,
+      source: { file: name, originalName: meta.originalName ?? name, start: offs[span.start] ?? 0, end: (offs[span.end - 1] ?? 0) + 1 },
+      clauseCount: docClauses.length,
+    });
+    clauses.push(...docClauses);
+  }
+  return {
+    file: name,
+    originalName: meta.originalName ?? name,
+    encoding,
+    layout: norm.layout,
+    text,
+    offs,
+    documents,
+    clauses,
+    compilerText: seg.compiler.map((p) => p.text),
+    unplaced: [...seg.unplaced.map((t) => `listed title not found: ${t}`), ...documents.filter((d) => d.clauseCount === 0).map((d) => `no text found for: ${d.title}`)],
+  };
+}

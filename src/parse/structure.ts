@@ -1,0 +1,206 @@
+import { matchMarker, type Marker, type MarkerKind } from './markers.ts';
+import { findLoose, paragraphsOf, type Paragraph } from './text.ts';
+
+/**
+ * Parses one document's body into its clause structure. Regulations (第X条) give one unit per
+ * article under 编/章/节 headings, with 款 and 项 inside the article. Plans, measures and
+ * interpretations give one unit per smallest numbered item (一、 （一） 1. （1） ① 1、), under the
+ * headings of their parents; a parent's own text before its first child is a unit too.
+ */
+export interface Unit {
+  /** Number and own heading, e.g. "第十五条", "一、降低企业税费负担", "（一）". */
+  number: string;
+  /** Path key for ids, e.g. "a15", "2.1.3", "pre". */
+  key: string;
+  headingPath: string[];
+  /** The numbers alone of the headings above, e.g. ["第三章"] or ["二、", "（一）"], for compact labels. */
+  pathNumbers: string[];
+  paras: Paragraph[];
+  /** Paragraph label used when a long unit is split: 款 for articles, 段 elsewhere. */
+  paraWord: '款' | '段';
+}
+
+export interface DocStructure {
+  kind: 'regulation' | 'structured' | 'plain';
+  units: Unit[];
+  /** The issued policy's title inside a notice, with its position. */
+  attachment?: { title: string; start: number; end: number };
+  /** Signature and date lines, which are metadata rather than clauses. */
+  signature: Paragraph[];
+}
+
+const HEADING_KINDS: MarkerKind[] = ['bian', 'zhang', 'jie', 'bufen'];
+const DOC_NUMBER_AT_START = /^(?:[\p{Script=Han}]{1,12}[〔\[［]\d{4}[〕\]］]\s*\d+\s*号|[\p{Script=Han}]{2,12}第\s*\d+\s*号)/u;
+
+export function parseStructure(text: string, titles: string[], start: number, end: number): DocStructure {
+  let paras = paragraphsOf(text, start, end);
+  paras = paras.flatMap(splitLeadingDocNumber);
+  const attachment = findAttachment(text, titles, paras);
+  if (attachment) paras = paras.flatMap((p) => cutOut(p, attachment.start, attachment.end, text));
+  const signature = signatureLines(paras);
+  paras = paras.filter((p) => !signature.includes(p));
+  const articles = paras.filter((p) => matchMarker(p.text)?.kind === 'tiao').length;
+  const units = articles >= 3 ? regulationUnits(paras) : structuredUnits(paras);
+  const kind = articles >= 3 ? 'regulation' : units.some((u) => u.key !== 'pre' && !u.key.startsWith('p')) ? 'structured' : 'plain';
+  return { kind, units, attachment, signature };
+}
+
+/** "京政办发〔2021〕4号各区人民政府…" → the 文号 and the rest as two paragraphs. */
+function splitLeadingDocNumber(p: Paragraph): Paragraph[] {
+  const m = DOC_NUMBER_AT_START.exec(p.text);
+  if (!m || m[0].length === p.text.length) return [p];
+  const cut = p.start + m[0].length;
+  return [
+    { start: p.start, end: cut, text: m[0] },
+    { start: cut, end: p.end, text: p.text.slice(m[0].length) },
+  ];
+}
+
+/** The policy a notice issues appears again, unquoted, as the heading of the attachment. */
+function findAttachment(text: string, titles: string[], paras: Paragraph[]): DocStructure['attachment'] {
+  const quoted = titles[0]?.match(/《([^《》]+)》/)?.[1];
+  if (!quoted || !/印发|转发|发布/.test(titles[0]!)) return undefined;
+  const from = paras[0]?.start ?? 0;
+  const to = paras[paras.length - 1]?.end ?? from;
+  let at = from;
+  for (;;) {
+    const hit = findLoose(text.slice(0, to), quoted, at);
+    if (!hit) return undefined;
+    if (text[hit[0] - 1] !== '《' && text[hit[1]] !== '》') return { title: quoted, start: hit[0], end: hit[1] };
+    at = hit[1];
+  }
+}
+
+function cutOut(p: Paragraph, a: number, b: number, text: string): Paragraph[] {
+  if (b <= p.start || a >= p.end) return [p];
+  const out: Paragraph[] = [];
+  if (a > p.start) out.push({ start: p.start, end: a, text: text.slice(p.start, a) });
+  if (b < p.end) out.push({ start: b, end: p.end, text: text.slice(b, p.end) });
+  return out;
+}
+
+const DATE_LINE = /^(\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2})$/;
+const DATED_NAME = /^[\p{Script=Han}、/（）()]{2,40}(\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2})$/u;
+
+/** Date lines, and the issuing bodies' names (one or several lines) right above each. */
+function signatureLines(paras: Paragraph[]): Paragraph[] {
+  const out: Paragraph[] = [];
+  paras.forEach((p, i) => {
+    if (!DATE_LINE.test(p.text) && !DATED_NAME.test(p.text)) return;
+    out.push(p);
+    for (let j = i - 1; j >= Math.max(0, i - 5); j--) {
+      const t = paras[j]!.text;
+      if (t.length > 40 || /[。；，：:]/.test(t) || matchMarker(t) || out.includes(paras[j]!)) break;
+      out.push(paras[j]!);
+    }
+  });
+  return out;
+}
+
+function regulationUnits(paras: Paragraph[]): Unit[] {
+  const units: Unit[] = [];
+  const headings: { kind: MarkerKind; text: string }[] = [];
+  let current: Unit | null = null;
+  let lastArticle = 0;
+  let preamble: Paragraph[] = [];
+  for (const p of paras) {
+    const m = matchMarker(p.text);
+    if (m && HEADING_KINDS.includes(m.kind) && p.text.length <= 40 && !/[。；]/.test(p.text)) {
+      const level = HEADING_KINDS.indexOf(m.kind);
+      while (headings.length && HEADING_KINDS.indexOf(headings[headings.length - 1]!.kind) >= level) headings.pop();
+      headings.push({ kind: m.kind, text: p.text.replace(/[\s\u3000]+/g, ' ') });
+      current = null;
+      continue;
+    }
+    // Articles are numbered in order; a "第X条" out of order is a cross-reference that starts a line.
+    if (m?.kind === 'tiao' && m.n > lastArticle) {
+      lastArticle = m.n;
+      current = {
+        number: m.text,
+        key: `a${m.n}`,
+        headingPath: headings.map((h) => h.text),
+        pathNumbers: headings.map((h) => matchMarker(h.text)!.text),
+        paras: [p],
+        paraWord: '款',
+      };
+      units.push(current);
+      continue;
+    }
+    if (current) current.paras.push(p);
+    else preamble.push(p);
+  }
+  if (preamble.length) units.unshift(preambleUnit(preamble));
+  return units;
+}
+
+interface Node {
+  marker: Marker;
+  heading: string;
+  key: string;
+  paras: Paragraph[];
+  children: Node[];
+  parent?: Node;
+}
+
+function structuredUnits(paras: Paragraph[]): Unit[] {
+  const root: Node = { marker: { kind: 'bufen', text: '', n: 0, length: 0 }, heading: '', key: '', paras: [], children: [] };
+  // Marker kinds nest in the order a document first uses them; a kind seen again closes deeper levels.
+  const stack: Node[] = [root];
+  // Items are often numbered on across sections ("二、" then "6."), so a list continues from the last
+  // number of its kind anywhere; a marker that neither starts nor continues a list is plain text.
+  const lastN = new Map<MarkerKind, number>();
+  for (const p of paras) {
+    const m = matchMarker(p.text);
+    const inStack = m ? stack.findIndex((n) => n !== root && n.marker.kind === m.kind) : -1;
+    const continues = m && (m.n === 1 || m.n === (lastN.get(m.kind) ?? 0) + 1);
+    if (!m || !continues) {
+      stack[stack.length - 1]!.paras.push(p);
+      continue;
+    }
+    lastN.set(m.kind, m.n);
+    if (inStack > 0) stack.length = inStack;
+    const top = stack[stack.length - 1]!;
+    const node: Node = { marker: m, heading: headingOf(p.text, m), key: '', paras: [p], children: [], parent: top };
+    node.key = (top.key ? top.key + '.' : '') + m.n;
+    top.children.push(node);
+    stack.push(node);
+  }
+  const units: Unit[] = [];
+  if (root.paras.length) units.push(preambleUnit(root.paras));
+  const visit = (n: Node, path: Node[]) => {
+    const own = n.paras;
+    const ownText = own.map((p) => p.text).join('');
+    const headingOnly = own.length === 1 && ownText.length - n.marker.length <= 40 && !/[。；]/.test(ownText);
+    const listIntro = /[:：]$/.test(ownText.trim()) && n.children.every((c) => c.children.length === 0);
+    const merged = listIntro && n.children.length > 0 && size(n) <= 1500;
+    const unit = (paras: Paragraph[]): Unit => ({
+      number: label(n),
+      key: n.key,
+      headingPath: path.map(label),
+      pathNumbers: path.map((a) => a.marker.text),
+      paras,
+      paraWord: '段',
+    });
+    if (n.children.length === 0 || merged) {
+      units.push(unit(merged ? collect(n) : own));
+      return;
+    }
+    if (!headingOnly) units.push(unit(own));
+    for (const c of n.children) visit(c, [...path, n]);
+  };
+  for (const c of root.children) visit(c, []);
+  return units;
+}
+
+const preambleUnit = (paras: Paragraph[]): Unit => ({ number: '序言', key: 'pre', headingPath: [], pathNumbers: [], paras, paraWord: '段' });
+const size = (n: Node): number => n.paras.reduce((s, p) => s + p.text.length, 0) + n.children.reduce((s, c) => s + size(c), 0);
+const collect = (n: Node): Paragraph[] => [...n.paras, ...n.children.flatMap(collect)].sort((a, b) => a.start - b.start);
+const label = (n: Node): string => n.marker.text + n.heading;
+
+/** A numbered item's heading: the whole line when it is a short heading, else its first short sentence. */
+function headingOf(text: string, m: Marker): string {
+  const rest = text.slice(m.length);
+  if (rest.length <= 40 && !/[。；]/.test(rest)) return rest.replace(/[\s\u3000]+/g, '');
+  const first = /^([^。；！？]{2,30})[。]/.exec(rest);
+  return first ? first[1]!.replace(/[\s\u3000]+/g, '') : '';
+}
