@@ -1,0 +1,156 @@
+// Embedder backed by transformers.js + onnxruntime-node, running the verified local model only.
+
+import { env, pipeline, type FeatureExtractionPipeline } from '@xenova/transformers';
+import { basename, dirname, resolve } from 'node:path';
+import type { Embedder } from '../ports.ts';
+import { ModelLoadError } from './errors.ts';
+import { MODEL_DIMS, resolveModel, type ResolvedModel, type ResolveModelOptions } from './resolve.ts';
+
+/** bge-zh retrieval instruction; applied to queries only. */
+export const QUERY_PREFIX = '为这个句子生成表示以用于检索相关文章：';
+
+// The quantized ONNX graph quantizes activations with one scale per tensor, so a text's vector
+// depends on its batch neighbours (cosine ~0.994 vs alone). Batching also bought no speed on a
+// 2-core CPU, so texts run one per call: vectors are reproducible and queries (embedded alone)
+// live in the same regime as passages. Small calls also let queries interleave with indexing.
+const DEFAULT_BATCH_SIZE = 1;
+const DEFAULT_QUERY_CACHE_SIZE = 1000;
+// The tokenizer truncates to 512 tokens; clipping characters first bounds tokenizer work on huge
+// inputs (512 tokens never span more than ~4k characters of Chinese or English text).
+const MAX_INPUT_CHARS = 4096;
+
+export interface TransformersEmbedderOptions extends ResolveModelOptions {
+  /** Texts per model call (default 1, see above). */
+  batchSize?: number;
+  /** Max cached query vectors (default 1000; 0 disables). */
+  queryCacheSize?: number;
+}
+
+class LruCache<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    if (this.max <= 0) return;
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+  }
+
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+}
+
+// transformers.js reads its global env while loading, so loads are serialised.
+let loading: Promise<unknown> = Promise.resolve();
+
+async function loadExtractor(dir: string): Promise<FeatureExtractionPipeline> {
+  const modelDir = resolve(dir);
+  const task = loading.then(() => {
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    // Its own file cache would be consulted before our verified dir.
+    env.useFSCache = false;
+    env.useBrowserCache = false;
+    env.localModelPath = dirname(modelDir);
+    return pipeline('feature-extraction', basename(modelDir), { quantized: true });
+  });
+  loading = task.catch(() => undefined);
+  try {
+    return await task;
+  } catch (err) {
+    throw new ModelLoadError(`could not load the embedding model from ${modelDir}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+export class TransformersEmbedder implements Embedder {
+  readonly modelId: string;
+  readonly modelSha256: string;
+  readonly dims = MODEL_DIMS;
+  private readonly batchSize: number;
+  private readonly queryCache: LruCache<string, Promise<Float32Array>>;
+  // Model calls run one at a time: each already uses every core, and FIFO order keeps query
+  // latency bounded while a bulk embedPassages is running.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly model: ResolvedModel,
+    private readonly extractor: FeatureExtractionPipeline,
+    opts: TransformersEmbedderOptions,
+  ) {
+    this.modelId = model.modelId;
+    this.modelSha256 = model.sha256;
+    this.batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH_SIZE);
+    this.queryCache = new LruCache(opts.queryCacheSize ?? DEFAULT_QUERY_CACHE_SIZE);
+  }
+
+  /** Resolves (and if needed fetches) the model, loads it and checks its output shape. */
+  static async create(opts: TransformersEmbedderOptions = {}): Promise<TransformersEmbedder> {
+    const model = await resolveModel(opts);
+    const embedder = new TransformersEmbedder(model, await loadExtractor(model.dir), opts);
+    const [probe] = await embedder.embedAll(['北京']);
+    if (probe?.length !== MODEL_DIMS) {
+      throw new ModelLoadError(`model in ${model.dir} produced ${probe?.length} dims, expected ${MODEL_DIMS}`);
+    }
+    return embedder;
+  }
+
+  async embedQueries(texts: string[]): Promise<Float32Array[]> {
+    const pending = new Map<string, Promise<Float32Array>>();
+    const missing: string[] = [];
+    for (const text of new Set(texts)) {
+      const hit = this.queryCache.get(text);
+      if (hit) pending.set(text, hit);
+      else missing.push(text);
+    }
+    if (missing.length > 0) {
+      const batch = this.embedAll(missing.map((t) => QUERY_PREFIX + t));
+      missing.forEach((text, i) => {
+        const vector = batch.then((vectors) => vectors[i]!);
+        pending.set(text, vector);
+        this.queryCache.set(text, vector);
+      });
+      batch.catch(() => missing.forEach((text) => this.queryCache.delete(text)));
+    }
+    const vectors = await Promise.all(texts.map((t) => pending.get(t)!));
+    // Copies, so a caller mutating its vector cannot corrupt the cache.
+    return vectors.map((v) => v.slice());
+  }
+
+  embedPassages(texts: string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]> {
+    return this.embedAll(texts, onProgress);
+  }
+
+  private async embedAll(texts: string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += this.batchSize) {
+      const batch = texts.slice(i, i + this.batchSize).map((t) => t.slice(0, MAX_INPUT_CHARS));
+      out.push(...(await this.run(batch)));
+      onProgress?.(out.length, texts.length);
+    }
+    return out;
+  }
+
+  private run(batch: string[]): Promise<Float32Array[]> {
+    const result = this.queue.then(async () => {
+      const output = await this.extractor(batch, { pooling: 'cls', normalize: true });
+      const data = output.data as Float32Array;
+      const dims = data.length / batch.length;
+      return batch.map((_, i) => data.slice(i * dims, (i + 1) * dims));
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}

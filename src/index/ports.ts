@@ -1,0 +1,28 @@
+// Ports of the index stage: each sits behind a small interface so a component can be swapped
+// (another model, pgvector or Qdrant) without touching callers.
+
+export interface Embedder {
+  /** Identifies the model, e.g. "Xenova/bge-small-zh-v1.5". */
+  readonly modelId: string;
+  /** sha256 of the model weights, recorded in the index manifest. */
+  readonly modelSha256: string;
+  readonly dims: number;
+  /** Short user queries: the bge retrieval instruction is prefixed. Vectors are L2-normalised. */
+  embedQueries(texts: string[]): Promise<Float32Array[]>;
+  /** Passages: embedded as given, in batches. Vectors are L2-normalised. */
+  embedPassages(texts: string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]>;
+}
+
+export interface VectorHit {
+  id: string;
+  /** Cosine similarity in [-1, 1]. */
+  score: number;
+}
+
+export interface VectorStore {
+  readonly size: number;
+  add(items: { id: string; vector: Float32Array }[]): Promise<void>;
+  remove(ids: string[]): Promise<void>;
+  search(vector: Float32Array, k: number, filter?: (id: string) => boolean): Promise<VectorHit[]>;
+  save(dir: string): Promise<void>;
+}
