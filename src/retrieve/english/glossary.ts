@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlossaryError } from './errors.ts';
-import { findUpward, phraseKey } from './text.ts';
+import { findUpward } from '../../util/paths.ts';
+import { phraseKey } from './text.ts';
 
 const GLOSSARY_PATH = join('src', 'retrieve', 'english', 'glossary.tsv');
 

@@ -1,8 +1,5 @@
 // English-side normalisation shared by the glossary, the CC-CEDICT reverse index and the query
 // translator: all three must normalise identically or phrase keys would never meet.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const STOPWORDS = new Set(
   (
@@ -80,9 +77,3 @@ export function phraseKey(text: string): string {
  * Nearest directory at or above this module that contains `relative`. Works from src/ (vitest, tsx)
  * and from the esbuild bundle in dist/, where import.meta.url points at dist/cli.js.
  */
-export function findUpward(relative: string, from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, relative))) return dir;
-    if (dirname(dir) === dir) return undefined;
-  }
-}

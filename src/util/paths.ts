@@ -1,0 +1,21 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Nearest directory at or above `from` that holds `relative`; undefined at the filesystem root. */
+export function findUpward(relative: string, from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, relative))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The project root (holding package.json), found from this module so it works from src/ and dist/. */
+export const projectRoot = (): string => findUpward('package.json') ?? process.cwd();
+
+/** The cache folder for models and derived data (gitignored). */
+export const cacheDir = (): string => resolve(process.env.POLICY_ASSISTANT_CACHE_DIR || join(projectRoot(), '.cache'));
+
+export const corpusDir = (): string => resolve(process.env.POLICY_ASSISTANT_CORPUS_DIR || join(projectRoot(), 'corpus'));
+
+export const indexDir = (): string => resolve(process.env.POLICY_ASSISTANT_INDEX_DIR || join(projectRoot(), 'embeddings'));
