@@ -83,21 +83,24 @@ function splitClause(text: string): Piece[] {
       cur = whole;
       continue;
     }
-    // Consecutive pieces of one paragraph share a sentence, so a passage cut between them stays whole in one.
     let run = null as Piece | null;
-    let prev = null as Piece | null;
     for (const s of ss) {
-      if (run && prev && s.end - run.start > TARGET) {
+      if (run && s.end - run.start > TARGET) {
         pieces.push(run);
-        run = { ...prev };
+        run = null;
       }
       run = run ? { ...run, end: s.end } : { ...s };
-      prev = s;
     }
     if (run) cur = run;
   }
   if (cur) pieces.push(cur);
-  return pieces.map((p) => ({ ...p, start: skipSpace(text, p.start) }));
+  // Each piece also starts with the last sentence of the piece before, so a passage that runs across
+  // a cut is still mostly inside one chunk.
+  return pieces.map((p, i) => {
+    const prevLast = i > 0 ? sentences.filter((s) => s.end <= pieces[i - 1]!.end).pop() : undefined;
+    const start = prevLast && prevLast.end - prevLast.start <= 160 ? prevLast.start : p.start;
+    return { ...p, start: skipSpace(text, start) };
+  });
 }
 
 const skipSpace = (text: string, i: number): number => {

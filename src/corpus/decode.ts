@@ -7,8 +7,7 @@ export const MAX_FILE_BYTES = 8 * 1024 * 1024;
  * government sites still publish. Refuses empty, binary and oversized files with a typed error.
  */
 export function decode(bytes: Uint8Array, file: string): { text: string; encoding: string } {
-  if (bytes.length === 0 || /^\s*$/.test(Buffer.from(bytes.subarray(0, 4096)).toString('latin1')) && bytes.length < 4096)
-    throw new EmptyFileError(`${file}: the file is empty`, file);
+  if (bytes.length === 0) throw new EmptyFileError(`${file}: the file is empty`, file);
   if (bytes.length > MAX_FILE_BYTES)
     throw new FileTooLargeError(
       `${file}: ${(bytes.length / 1048576).toFixed(1)} MB is over the ${MAX_FILE_BYTES / 1048576} MB limit for one policy file; split it into separate documents`,
@@ -22,9 +21,11 @@ export function decode(bytes: Uint8Array, file: string): { text: string; encodin
       let text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       if (encoding !== 'utf-8' && !mostlyChinese(text)) continue;
+      if (!text.trim()) throw new EmptyFileError(`${file}: the file holds only whitespace`, file);
       return { text, encoding };
-    } catch {
-      // try the next encoding
+    } catch (e) {
+      if (e instanceof EmptyFileError) throw e;
+      // not this encoding; try the next
     }
   }
   throw new UndecodableFileError(`${file}: not valid UTF-8 or GB18030 text; save it as UTF-8`, file);

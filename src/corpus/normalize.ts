@@ -109,14 +109,16 @@ function stripMarkdown(line: Mapped): Mapped {
   return trim(replace(replace(line, /^(#{1,6}|[-*+]|>)\s+/g, ''), /\*\*|__/g, ''));
 }
 
-/** A PDF copy flattened to one long line with a space where each line break was. */
+/**
+ * A PDF copy flattened to one long line with a space where each line break was: long lines made of
+ * many space-separated pieces, most of them about one typeset line long.
+ */
 function isFlattened(text: string): boolean {
-  const lines = text.split('\n');
-  const longest = Math.max(...lines.map((l) => l.length));
-  if (longest < 3000) return false;
-  const longLine = lines.find((l) => l.length === longest)!;
-  const spaces = longLine.match(/ +/g)?.length ?? 0;
-  return spaces > longLine.length / 60;
+  const longest = text.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+  if (longest.length < 500) return false;
+  const pieces = longest.split(/ +/).filter(Boolean);
+  const lineLike = pieces.filter((p) => p.length >= 15 && p.length <= 40).length;
+  return pieces.length >= longest.length / 50 && lineLike >= pieces.length * 0.3;
 }
 
 function splitOn(text: string, sep: RegExp): Mapped[] {
@@ -167,7 +169,7 @@ function removePageNumbers(lines: Mapped[], flattened: boolean): Mapped[] {
       }
     drop = new Set();
     let end = best.indexOf(Math.max(0, ...best));
-    for (let n = 0; end >= 0 && best[end]! >= 3; end = from[end]!, n++) drop.add(idx[end]!);
+    for (; end >= 0 && best[end]! >= 2; end = from[end]!) drop.add(idx[end]!);
   }
   return lines.map((l, i) => (drop.has(i) ? { text: '', offs: [] } : l));
 }

@@ -75,6 +75,7 @@ export function parseFile(name: string, bytes: Uint8Array, meta: ManifestEntry):
     for (let n = 2; usedIds.has(id); n++) id = 'd' + shortHash(`${titles[0]}#${n}`, 9);
     usedIds.add(id);
     const m = extractMeta(text.slice(span.start, span.end), titles, structure.signature, span.titleEnd - span.start);
+    const clauseIds = new Set<string>();
     const docClauses = structure.units.map((u, ordinal): Clause => {
       const first = u.paras[0]!;
       const last = u.paras[u.paras.length - 1]!;
@@ -85,8 +86,11 @@ export function parseFile(name: string, bytes: Uint8Array, meta: ManifestEntry):
           : structure.kind === 'plain'
             ? ''
             : u.pathNumbers.join('') + u.number;
+      let clauseId = `${id}-${u.key}-${shortHash(body, 4)}`;
+      for (let n = 2; clauseIds.has(clauseId); n++) clauseId = `${id}-${u.key}-${shortHash(`${body}#${n}`, 4)}`;
+      clauseIds.add(clauseId);
       return {
-        id: `${id}-${u.key}-${shortHash(body, 4)}`,
+        id: clauseId,
         docId: id,
         label: `《${title}》${where}`,
         number: u.number,

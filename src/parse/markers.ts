@@ -11,7 +11,8 @@ export type MarkerKind =
   | 'bufen' // 第X部分
   | 'cn' // 一、
   | 'cnParen' // （一）
-  | 'num' // 1. 1、 1．
+  | 'num' // 1. 1．
+  | 'numDun' // 1、 (a list of its own: "15、" items may hold "1." sub-items)
   | 'numParen' // （1）
   | 'circled'; // ①
 
@@ -32,7 +33,8 @@ const PATTERNS: [MarkerKind, RegExp][] = [
   ['bufen', new RegExp(`^第([${CN}\\d]+)部分`)],
   ['cn', new RegExp(`^([${CN}]+)[、．.](?![\\d])`)],
   ['cnParen', new RegExp(`^[（(]([${CN}]+)[)）]`)],
-  ['num', /^(\d{1,2})(?:[、．]|\.(?!\d))/],
+  ['num', /^(\d{1,2})(?:．|\.(?!\d))/],
+  ['numDun', /^(\d{1,2})、/],
   ['numParen', /^[（(](\d{1,2})[)）]/],
   ['circled', /^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])/],
 ];
