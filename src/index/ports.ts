@@ -26,3 +26,20 @@ export interface VectorStore {
   search(vector: Float32Array, k: number, filter?: (id: string) => boolean): Promise<VectorHit[]>;
   save(dir: string): Promise<void>;
 }
+
+export interface LexicalHit {
+  id: string;
+  /** BM25 score (unbounded, > 0). */
+  score: number;
+  /** Query terms that matched, for explanations. */
+  matched: string[];
+}
+
+export interface LexicalIndex {
+  readonly size: number;
+  search(query: string, k: number, filter?: (id: string) => boolean): LexicalHit[];
+  /** Number of indexed items containing the term (after tokenisation), for query translation. */
+  docFreq(term: string): number;
+  /** Tokens the index would use for a text (for explanations and tests). */
+  tokenize(text: string): string[];
+}
