@@ -3,7 +3,7 @@ import { createProgress } from '../util/progress.ts';
 import { ingestCorpus, listCorpusFiles, type Corpus } from '../ingest/ingest.ts';
 import { getClauseWithNeighbours } from '../tools/clauses.ts';
 import { listDocuments } from '../tools/documents.ts';
-import { corpusFromIngest } from '../tools/from-ingest.ts';
+import { CorpusStore } from '../index/store.ts';
 import { print, printJson, table } from './output.ts';
 
 export async function ingestWithProgress(dir = corpusDir()): Promise<Corpus> {
@@ -37,7 +37,7 @@ export async function ingestCommand(opts: { json?: boolean }): Promise<number> {
 }
 
 export async function documentsCommand(opts: { json?: boolean }): Promise<number> {
-  const corpus = corpusFromIngest(await ingestWithProgress());
+  const corpus = CorpusStore.fromCorpus(await ingestWithProgress());
   const docs = listDocuments(corpus);
   if (opts.json) printJson(docs);
   else print(table([['id', 'clauses', 'date', '文号', 'title'], ...docs.map((d) => [d.id, d.clauseCount, d.issueDate ?? '', d.docNumber ?? '', d.title])]));
@@ -45,7 +45,7 @@ export async function documentsCommand(opts: { json?: boolean }): Promise<number
 }
 
 export async function clauseCommand(target: string, opts: { json?: boolean }): Promise<number> {
-  const corpus = corpusFromIngest(await ingestWithProgress());
+  const corpus = CorpusStore.fromCorpus(await ingestWithProgress());
   const isId = /^d[0-9a-f]{9}-/.test(target.trim());
   const view = getClauseWithNeighbours(corpus, isId ? { id: target } : { reference: target });
   if (opts.json) printJson(view);

@@ -1,7 +1,7 @@
 import type { Clause, PolicyDocument } from '../parse/types.ts';
 import { NoSuchClauseError, UnknownDocumentError } from '../retrieve/errors.ts';
 import { resolveClause } from '../retrieve/reference.ts';
-import type { PolicyCorpus } from './corpus.ts';
+import type { CorpusStore } from '../index/store.ts';
 import { InvalidInputError, NotFoundError } from './errors.ts';
 
 export interface ClauseView {
@@ -21,8 +21,8 @@ export interface ClauseView {
 export const MAX_REFERENCE_LENGTH = 200;
 const ID = /^d[0-9a-f]{9}-[a-z0-9.]+-[0-9a-f]{4}(~\d+)?$/;
 
-export function clauseView(corpus: PolicyCorpus, c: Clause): ClauseView {
-  const d = corpus.docById.get(c.docId)!;
+export function clauseView(corpus: CorpusStore, c: Clause): ClauseView {
+  const d = corpus.documentById.get(c.docId)!;
   return {
     id: c.id,
     label: c.label,
@@ -48,7 +48,7 @@ const docRef = (d: PolicyDocument): ClauseView['document'] => ({
 });
 
 /** A clause by id (a chunk id names its clause) or by a reference such as 自贸区条例第十五条. */
-export function getClause(corpus: PolicyCorpus, input: { id?: string; reference?: string }): ClauseView {
+export function getClause(corpus: CorpusStore, input: { id?: string; reference?: string }): ClauseView {
   if (input.id !== undefined) {
     const id = input.id.trim();
     if (!ID.test(id)) throw new InvalidInputError(`"${id.slice(0, 80)}" is not a clause id (ids look like d08419644f-a15-3f9c)`);
@@ -68,7 +68,7 @@ export function getClause(corpus: PolicyCorpus, input: { id?: string; reference?
 }
 
 /** The clause with its neighbours, for reading a citation in context. */
-export function getClauseWithNeighbours(corpus: PolicyCorpus, input: { id?: string; reference?: string }) {
+export function getClauseWithNeighbours(corpus: CorpusStore, input: { id?: string; reference?: string }) {
   const clause = getClause(corpus, input);
   const near = (id?: string) => (id ? clauseView(corpus, corpus.clauseById.get(id)!) : undefined);
   return { clause, previous: near(clause.prevId), next: near(clause.nextId) };

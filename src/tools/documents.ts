@@ -1,6 +1,6 @@
 import type { Clause, PolicyDocument } from '../parse/types.ts';
 import { documentMatchScore } from '../retrieve/reference.ts';
-import type { PolicyCorpus } from './corpus.ts';
+import type { CorpusStore } from '../index/store.ts';
 import { NotFoundError } from './errors.ts';
 
 export interface DocumentFilter {
@@ -19,7 +19,7 @@ const summary = (d: PolicyDocument): DocumentSummary => {
   return { ...rest, sourceFile: source.originalName };
 };
 
-export function listDocuments(corpus: PolicyCorpus, filter: DocumentFilter = {}): DocumentSummary[] {
+export function listDocuments(corpus: CorpusStore, filter: DocumentFilter = {}): DocumentSummary[] {
   return corpus.documents.filter((d) => matchesFilter(d, filter)).map(summary);
 }
 
@@ -39,8 +39,8 @@ export interface DocumentView extends DocumentSummary {
   clauses: { id: string; label: string; number: string; start: number; end: number }[];
 }
 
-export function getDocument(corpus: PolicyCorpus, id: string): DocumentView {
-  const d = corpus.docById.get(id);
+export function getDocument(corpus: CorpusStore, id: string): DocumentView {
+  const d = corpus.documentById.get(id);
   if (!d) throw new NotFoundError(`no document has id "${id}"; list them with list_documents`);
   const text = corpus.documentText(id) ?? '';
   const clauses = corpus.clausesOf(id);

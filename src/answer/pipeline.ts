@@ -1,0 +1,147 @@
+import type { LexicalIndex } from '../index/ports.ts';
+import type { HybridRetriever, SearchResult } from '../retrieve/retriever.ts';
+import type { ConversationStore, Turn } from './conversations.ts';
+import { analyse, isFollowUp } from './question.ts';
+import { timeNotices } from './time.ts';
+import type { Answer, AnswerInput, Answerer, ContextClause, Draft } from './types.ts';
+import { verifyDraft } from './verify.ts';
+
+/**
+ * Question → retrieval → answerer → verification → notices → conversation memory. Follow-ups are
+ * rewritten for retrieval from the conversation; the LLM answerer, when configured, falls back to
+ * the extractive one on error or timeout, and says so.
+ */
+export interface PipelineDeps {
+  retriever: HybridRetriever;
+  lexical: LexicalIndex;
+  extractive: Answerer;
+  llm?: Answerer;
+  conversations: ConversationStore;
+  /** LLM time budget. */
+  llmTimeoutMs?: number;
+  now?: () => string;
+}
+
+export const CONTEXT_CLAUSES = 6;
+
+export class AnswerPipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  get mode(): 'extractive' | 'llm' {
+    return this.deps.llm ? 'llm' : 'extractive';
+  }
+
+  async answer(question: string, conversationId?: string): Promise<Answer> {
+    const { conversations } = this.deps;
+    const id = conversationId ?? conversations.newId();
+    const history = conversations.history(id);
+    const searched = rewriteFollowUp(question, history);
+    const analysed = analyse(question);
+    const retrieval = await this.retrieve(searched, analysed.parts);
+    const context = toContext(retrieval.results);
+    const input: AnswerInput = { question, searched, analysed, lang: retrieval.lang, context, history, terms: this.terms(searched) };
+
+    const notices: string[] = [];
+    let draft: Draft;
+    let mode: Answer['mode'] = 'extractive';
+    if (this.deps.llm && context.length) {
+      try {
+        draft = await withTimeout((signal) => this.deps.llm!.answer(input, signal), this.deps.llmTimeoutMs ?? 20_000);
+        mode = 'llm';
+      } catch (e) {
+        draft = await this.deps.extractive.answer(input);
+        notices.push(
+          input.lang === 'en'
+            ? `The language model was unavailable (${(e as Error).message}); this answer was composed offline from the clauses.`
+            : `大模型暂不可用（${(e as Error).message}），本回答由系统直接摘录条款原文生成。`,
+        );
+      }
+    } else draft = await this.deps.extractive.answer(input);
+
+    const verified = verifyDraft(draft, context);
+    const cited = new Set(verified.citations.map((c) => c.id));
+    const abstained = draft.abstained || verified.citations.length === 0;
+    if (!abstained) {
+      const seen = new Set<string>();
+      for (const c of context.filter((x) => cited.has(x.clause.id))) {
+        const quote = verified.citations.find((v) => v.id === c.clause.id)!.quote;
+        for (const n of timeNotices(c.document, quote, c.clause.label, this.deps.now?.(), input.lang))
+          if (!seen.has(n.text) && (n.expired || !seen.has(c.document.id))) {
+            seen.add(n.text);
+            seen.add(c.document.id);
+            notices.push(n.text);
+          }
+      }
+    }
+    notices.push(...draft.notices);
+    const answerText = abstained && !draft.abstained ? abstainText(input) : verified.text;
+    conversations.append(id, { question, searched, answer: answerText, docIds: [...new Set(context.filter((c) => cited.has(c.clause.id)).map((c) => c.document.id))], at: Date.now() });
+    return {
+      conversationId: id,
+      answer: answerText,
+      citations: abstained ? [] : verified.citations,
+      abstained,
+      notices,
+      mode,
+      related: abstained ? context.slice(0, 2).map((c) => ({ id: c.clause.id, label: c.clause.label })) : [],
+    };
+  }
+
+  private async retrieve(searched: string, parts: string[]): Promise<{ results: SearchResult[]; lang: 'zh' | 'en' }> {
+    const { retriever } = this.deps;
+    const whole = await retriever.search(searched, { k: 10 });
+    if (parts.length < 2) return { results: whole.results, lang: whole.query.lang };
+    // A question asking several things: retrieve each part and interleave, so every part has evidence.
+    const perPart = await Promise.all(parts.map((p) => retriever.search(p, { k: 5 })));
+    const merged: SearchResult[] = [];
+    for (let i = 0; i < 10; i++) for (const list of [...perPart.map((p) => p.results), whole.results]) if (list[i]) merged.push(list[i]!);
+    return { results: merged, lang: whole.query.lang };
+  }
+
+  /** Query words weighted by inverse document frequency, for picking sentences. */
+  private terms(searched: string): { term: string; weight: number }[] {
+    const { lexical } = this.deps;
+    const n = lexical.size || 1;
+    return [...new Set(lexical.tokenize(searched))]
+      .map((term) => {
+        const df = lexical.docFreq(term);
+        return { term, weight: df ? Math.log(1 + (n - df + 0.5) / (df + 0.5)) : 0 };
+      })
+      .filter((t) => t.weight > 0);
+  }
+}
+
+/** A follow-up ("那申请条件呢？") is searched together with the question it follows. */
+export function rewriteFollowUp(question: string, history: Turn[]): string {
+  const last = history[history.length - 1];
+  if (!last || !isFollowUp(question)) return question;
+  return `${last.searched.slice(-300)} ${question}`;
+}
+
+/** One entry per clause (its best chunk), numbered in rank order. */
+function toContext(results: SearchResult[]): ContextClause[] {
+  const out: ContextClause[] = [];
+  for (const r of results) {
+    if (out.some((c) => c.clause.id === r.clause.id)) continue;
+    out.push({ n: out.length + 1, clause: r.clause, document: r.document, scores: r.scores, rank: out.length });
+    if (out.length >= CONTEXT_CLAUSES) break;
+  }
+  return out;
+}
+
+function abstainText(input: AnswerInput): string {
+  return input.lang === 'en' ? 'The policies in this collection do not answer this question.' : '已收录的政策中没有找到能回答这个问题的条款。';
+}
+
+async function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`timed out after ${ms} ms`)), ms);
+  try {
+    return await Promise.race([
+      run(controller.signal),
+      new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,71 @@
+import type { Clause, PolicyDocument } from '../parse/types.ts';
+import type { Scores } from '../retrieve/retriever.ts';
+import type { AnalysedQuestion } from './question.ts';
+import type { Turn } from './conversations.ts';
+
+/** A retrieved clause offered to an answerer, numbered as the answer may cite it. */
+export interface ContextClause {
+  n: number;
+  clause: Clause;
+  document: PolicyDocument;
+  /** Retrieval scores of the clause's best chunk. */
+  scores: Scores;
+  rank: number;
+}
+
+export interface DraftCitation {
+  n: number;
+  clauseId: string;
+  /** Verbatim passage of the clause that supports the answer. */
+  quote: string;
+}
+
+/** An answerer's output before verification. Markers [n] in text refer to citations. */
+export interface Draft {
+  text: string;
+  citations: DraftCitation[];
+  abstained: boolean;
+  notices: string[];
+}
+
+export interface AnswerInput {
+  /** The user's own words. */
+  question: string;
+  /** The question as searched, with a follow-up's context filled in. */
+  searched: string;
+  analysed: AnalysedQuestion;
+  lang: 'zh' | 'en';
+  context: ContextClause[];
+  history: Turn[];
+  /** Idf-weighted query terms, for picking sentences. */
+  terms: { term: string; weight: number }[];
+}
+
+/** Extractive (offline) or LLM; both are wrapped by citation verification. */
+export interface Answerer {
+  readonly mode: 'extractive' | 'llm';
+  answer(input: AnswerInput, signal?: AbortSignal): Promise<Draft>;
+}
+
+/** A citation as the API returns it. */
+export interface Citation {
+  n: number;
+  id: string;
+  label: string;
+  documentId: string;
+  documentTitle: string;
+  docNumber?: string;
+  date?: string;
+  quote: string;
+}
+
+export interface Answer {
+  conversationId: string;
+  answer: string;
+  citations: Citation[];
+  abstained: boolean;
+  notices: string[];
+  mode: 'extractive' | 'llm';
+  /** Clauses shown as related, not as the answer, when abstaining. */
+  related: { id: string; label: string }[];
+}

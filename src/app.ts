@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AnswerPipeline } from './answer/pipeline.ts';
+import { ConversationStore, DEFAULT_LIMITS, type ConversationLimits } from './answer/conversations.ts';
+import { ExtractiveAnswerer } from './answer/extractive.ts';
+import { writeFileAtomic } from './index/atomic.ts';
+import { openIndex, type IndexStats } from './index/build.ts';
+import { TransformersEmbedder } from './index/embedder/index.ts';
+import { Bm25Index, buildChunkIndex, type Bm25Json } from './index/lexical/index.ts';
+import type { Embedder, LexicalIndex } from './index/ports.ts';
+import type { CorpusStore } from './index/store.ts';
+import type { HnswVectorStore } from './index/vector-store.ts';
+import { HybridRetriever } from './retrieve/retriever.ts';
+import { corpusDir, indexDir } from './util/paths.ts';
+import { logStatus } from './util/progress.ts';
+
+/**
+ * Everything the tools layer needs, assembled once: the index (built or updated on first open), the
+ * lexical index, the retriever and the answer pipeline. Every edge — HTTP, MCP, CLI — gets one App.
+ */
+export interface App {
+  corpus: CorpusStore;
+  embedder: Embedder;
+  vectors: HnswVectorStore;
+  lexical: LexicalIndex;
+  retriever: HybridRetriever;
+  answers: AnswerPipeline;
+  conversations: ConversationStore;
+  index: { dir: string; stats: IndexStats; model: { id: string; sha256: string; dims: number }; builtAt: string };
+}
+
+export interface AppOptions {
+  corpusDir?: string;
+  indexDir?: string;
+  modelDir?: string;
+  rebuild?: boolean;
+  quiet?: boolean;
+  conversationLimits?: ConversationLimits;
+  /** An embedder to reuse (tests, benchmarks); otherwise the local model is resolved and loaded. */
+  embedder?: Embedder;
+}
+
+const LEXICAL_FILE = 'lexical.json';
+
+export async function openApp(opts: AppOptions = {}): Promise<App> {
+  const embedder = opts.embedder ?? (await TransformersEmbedder.create({ modelDir: opts.modelDir, quiet: opts.quiet }));
+  const index = await openIndex({
+    corpusDir: opts.corpusDir ?? corpusDir(),
+    indexDir: opts.indexDir ?? indexDir(),
+    embedder,
+    rebuild: opts.rebuild,
+    quiet: opts.quiet,
+  });
+  const lexical = await lexicalIndexFor(index.dir, index.store, opts.quiet);
+  const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical });
+  const conversations = new ConversationStore(opts.conversationLimits ?? DEFAULT_LIMITS);
+  const answers = new AnswerPipeline({ retriever, lexical, extractive: new ExtractiveAnswerer(), conversations });
+  return {
+    corpus: index.store,
+    embedder,
+    vectors: index.vectors,
+    lexical,
+    retriever,
+    answers,
+    conversations,
+    index: { dir: index.dir, stats: index.stats, model: index.manifest.model, builtAt: index.manifest.builtAt },
+  };
+}
+
+/** The BM25 index of a generation, saved beside it on first use (building it costs ~0.5 s). */
+async function lexicalIndexFor(dir: string, store: CorpusStore, quiet?: boolean): Promise<Bm25Index> {
+  const file = path.join(dir, LEXICAL_FILE);
+  try {
+    return Bm25Index.fromJSON(JSON.parse(await readFile(file, 'utf8')) as Bm25Json);
+  } catch {
+    const index = buildChunkIndex(store.documents, store.chunks);
+    await writeFileAtomic(file, JSON.stringify(index.toJSON())).catch((e: Error) => logStatus(`index: could not save ${file}: ${e.message}`, { quiet }));
+    return index;
+  }
+}

@@ -1,0 +1,185 @@
+import type { Chunk } from '../chunk/chunk.ts';
+import type { Embedder, LexicalIndex, VectorStore } from '../index/ports.ts';
+import type { Clause, PolicyDocument } from '../parse/types.ts';
+import type { CorpusStore } from '../index/store.ts';
+import { matchesFilter, type DocumentFilter } from '../tools/documents.ts';
+import { isMostlyEnglish, translateQuery, type QueryTranslation } from './english/translate.ts';
+import { InvalidQueryError } from './errors.ts';
+import { articleOf, parseReference, resolveDocuments } from './reference.ts';
+
+/**
+ * Hybrid retrieval: dense (the local embedding model over hnswlib) and lexical (BM25 over jieba
+ * tokens), fused, with explicit references in the question ("自贸区条例第十五条", a 文号, a title or
+ * short name) pinning or boosting their clauses, and English questions translated term by term.
+ */
+export interface SearchFilters extends DocumentFilter {
+  /** Restrict to these document ids. */
+  documentIds?: string[];
+  /** Restrict to the documents this text names (title, short name or 文号). */
+  document?: string;
+}
+
+export interface SearchOptions {
+  k?: number;
+  filters?: SearchFilters;
+  /** Retrieval arm(s) to use; hybrid unless comparing. */
+  mode?: 'hybrid' | 'dense' | 'lexical';
+}
+
+export interface Scores {
+  /** Cosine similarity of the query and the chunk, when the dense arm found it. */
+  dense?: number;
+  denseRank?: number;
+  /** BM25 score, when the lexical arm found it. */
+  lexical?: number;
+  lexicalRank?: number;
+  /** The fused score that orders results. */
+  fused: number;
+  /** Set when an explicit reference in the query named this clause or its document. */
+  reference?: 'clause' | 'document';
+  /** Query terms BM25 matched. */
+  matched?: string[];
+}
+
+export interface SearchResult {
+  chunk: Chunk;
+  clause: Clause;
+  document: PolicyDocument;
+  scores: Scores;
+}
+
+export interface SearchOutcome {
+  results: SearchResult[];
+  /** How the query was understood, for explanations. */
+  query: {
+    original: string;
+    lang: 'zh' | 'en';
+    /** The Chinese text actually searched (the translation for English questions). */
+    searched: string;
+    translation?: QueryTranslation;
+    namedDocuments: string[];
+    article?: number;
+  };
+}
+
+export interface RetrieverDeps {
+  corpus: CorpusStore;
+  embedder: Embedder;
+  vectors: VectorStore;
+  lexical: LexicalIndex;
+}
+
+export interface FusionConfig {
+  method: 'rrf' | 'weighted';
+  /** RRF constant. */
+  rrfK: number;
+  /** Weight of the dense arm against the lexical arm (weighted: of normalised scores; rrf: of ranks). */
+  denseWeight: number;
+  /** How many candidates each arm contributes. */
+  depth: number;
+  /** Bonus on the fused scale for chunks of a document the question names. */
+  documentBoost: number;
+}
+
+export const DEFAULT_FUSION: FusionConfig = { method: 'rrf', rrfK: 60, denseWeight: 0.5, depth: 60, documentBoost: 0.02 };
+
+export const MAX_QUERY_LENGTH = 2000;
+export const MAX_K = 50;
+
+export class HybridRetriever {
+  constructor(
+    private readonly deps: RetrieverDeps,
+    readonly fusion: FusionConfig = DEFAULT_FUSION,
+  ) {}
+
+  async search(rawQuery: string, opts: SearchOptions = {}): Promise<SearchOutcome> {
+    const original = validateQuery(rawQuery);
+    const k = Math.min(Math.max(1, Math.floor(opts.k ?? 10)), MAX_K);
+    const { corpus, embedder, vectors, lexical } = this.deps;
+    const lang = isMostlyEnglish(original) ? 'en' : 'zh';
+    const translation = lang === 'en' ? translateQuery(original, { vocabulary: (t) => lexical.docFreq(t) }) : undefined;
+    const searched = translation ? translation.zhQuery : original;
+
+    const ref = parseReference(original);
+    const named = ref.docText || ref.docNumber ? resolveDocuments(ref, corpus.documents, 0.8).docs : [];
+    const pinned = ref.article !== undefined && named.length ? named.flatMap((d) => corpus.clausesOf(d.id)).find((c) => articleOf(c) === ref.article) : undefined;
+    const allowed = this.allowedDocuments(opts.filters);
+    const filter = allowed ? (id: string) => allowed.has(corpus.chunkById.get(id)?.docId ?? '') : undefined;
+    const outcomeQuery = { original, lang, searched, translation, namedDocuments: named.map((d) => d.id), article: ref.article } as const;
+    if (!/[\p{L}\p{N}]/u.test(searched)) return { results: [], query: outcomeQuery };
+
+    const depth = Math.max(this.fusion.depth, k);
+    const mode = opts.mode ?? 'hybrid';
+    const [dense, lex] = await Promise.all([
+      mode === 'lexical' ? [] : embedder.embedQueries([searched]).then(([v]) => vectors.search(v!, depth, filter)),
+      mode === 'dense' ? [] : lexical.search(searched, depth, filter),
+    ]);
+
+    const byId = new Map<string, Scores>();
+    const entry = (id: string) => {
+      let s = byId.get(id);
+      if (!s) byId.set(id, (s = { fused: 0 }));
+      return s;
+    };
+    const { method, rrfK, denseWeight } = this.fusion;
+    const maxLex = lex[0]?.score ?? 1;
+    dense.forEach((h, i) => {
+      const s = entry(h.id);
+      s.dense = h.score;
+      s.denseRank = i + 1;
+      s.fused += method === 'rrf' ? (2 * denseWeight) / (rrfK + i + 1) : denseWeight * h.score;
+    });
+    lex.forEach((h, i) => {
+      const s = entry(h.id);
+      s.lexical = h.score;
+      s.lexicalRank = i + 1;
+      s.matched = h.matched;
+      s.fused += method === 'rrf' ? (2 * (1 - denseWeight)) / (rrfK + i + 1) : (1 - denseWeight) * (h.score / maxLex);
+    });
+    const namedIds = new Set(named.map((d) => d.id));
+    for (const [id, s] of byId) {
+      if (namedIds.has(corpus.chunkById.get(id)!.docId)) {
+        s.fused += this.fusion.documentBoost;
+        s.reference = 'document';
+      }
+    }
+    let ranked = [...byId.entries()].sort((a, b) => b[1].fused - a[1].fused);
+    if (pinned && (!allowed || allowed.has(pinned.docId))) {
+      // The clause the question cites goes first, whatever the arms found.
+      const pinnedChunks = corpus.chunks.filter((c) => c.clauseId === pinned.id);
+      const top = (ranked[0]?.[1].fused ?? 0) + 1;
+      ranked = [
+        ...pinnedChunks.map((c, i): [string, Scores] => [c.id, { ...(byId.get(c.id) ?? { fused: 0 }), fused: top - i * 1e-6, reference: 'clause' }]),
+        ...ranked.filter(([id]) => !pinnedChunks.some((c) => c.id === id)),
+      ];
+    }
+    const results = ranked.slice(0, k).map(([id, scores]) => {
+      const chunk = corpus.chunkById.get(id)!;
+      return { chunk, clause: corpus.clauseById.get(chunk.clauseId)!, document: corpus.documentById.get(chunk.docId)!, scores };
+    });
+    return { results, query: outcomeQuery };
+  }
+
+  private allowedDocuments(f: SearchFilters | undefined): Set<string> | undefined {
+    if (!f) return undefined;
+    const { corpus } = this.deps;
+    let docs = corpus.documents;
+    if (f.documentIds?.length) docs = docs.filter((d) => f.documentIds!.includes(d.id));
+    if (f.document) {
+      const named = resolveDocuments(parseReference(f.document), docs, 0.6).docs;
+      docs = named;
+    }
+    if (f.issuer || f.dateFrom || f.dateTo || f.query) docs = docs.filter((d) => matchesFilter(d, f));
+    return docs.length === corpus.documents.length ? undefined : new Set(docs.map((d) => d.id));
+  }
+}
+
+/** Trims and checks a query; control characters are dropped rather than refused. */
+export function validateQuery(q: unknown): string {
+  if (typeof q !== 'string') throw new InvalidQueryError('the query must be a string');
+  // eslint-disable-next-line no-control-regex
+  const clean = q.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').trim();
+  if (!clean) throw new InvalidQueryError('the query is empty');
+  if (clean.length > MAX_QUERY_LENGTH) throw new InvalidQueryError(`the query is ${clean.length} characters; at most ${MAX_QUERY_LENGTH} are searched`);
+  return clean;
+}
