@@ -81,7 +81,7 @@ export interface FusionConfig {
   documentBoost: number;
 }
 
-export const DEFAULT_FUSION: FusionConfig = { method: 'rrf', rrfK: 60, denseWeight: 0.5, depth: 60, documentBoost: 0.02 };
+export const DEFAULT_FUSION: FusionConfig = { method: 'weighted', rrfK: 60, denseWeight: 0.45, depth: 60, documentBoost: 0.05 };
 
 export const MAX_QUERY_LENGTH = 2000;
 export const MAX_K = 50;
@@ -122,19 +122,27 @@ export class HybridRetriever {
       return s;
     };
     const { method, rrfK, denseWeight } = this.fusion;
-    const maxLex = lex[0]?.score ?? 1;
+    // Weighted fusion min-max normalises each arm over its own candidates, so the weights compare
+    // like with like: cosine similarities bunch in a narrow band, BM25 scores do not.
+    const norm = (hits: { score: number }[]) => {
+      const hi = hits[0]?.score ?? 1;
+      const lo = hits[hits.length - 1]?.score ?? 0;
+      return (x: number) => (hi > lo ? (x - lo) / (hi - lo) : 1);
+    };
+    const denseNorm = norm(dense);
+    const lexNorm = norm(lex);
     dense.forEach((h, i) => {
       const s = entry(h.id);
       s.dense = h.score;
       s.denseRank = i + 1;
-      s.fused += method === 'rrf' ? (2 * denseWeight) / (rrfK + i + 1) : denseWeight * h.score;
+      s.fused += method === 'rrf' ? (2 * denseWeight) / (rrfK + i + 1) : denseWeight * denseNorm(h.score);
     });
     lex.forEach((h, i) => {
       const s = entry(h.id);
       s.lexical = h.score;
       s.lexicalRank = i + 1;
       s.matched = h.matched;
-      s.fused += method === 'rrf' ? (2 * (1 - denseWeight)) / (rrfK + i + 1) : (1 - denseWeight) * (h.score / maxLex);
+      s.fused += method === 'rrf' ? (2 * (1 - denseWeight)) / (rrfK + i + 1) : (1 - denseWeight) * lexNorm(h.score);
     });
     const namedIds = new Set(named.map((d) => d.id));
     for (const [id, s] of byId) {
