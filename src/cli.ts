@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { clauseCommand, documentsCommand, ingestCommand } from './cli/corpus-commands.ts';
+import { indexCommand, searchCommand } from './cli/index-commands.ts';
 import { CorpusError } from './corpus/errors.ts';
+import { ModelError } from './index/embedder/errors.ts';
+import { IndexError } from './index/errors.ts';
 import { ToolError } from './tools/errors.ts';
 
 const USAGE = `policy-assistant — answers questions about Beijing policies, quoting the exact clause
@@ -11,6 +14,8 @@ commands:
   ingest                 parse corpus/ and print a summary per source file
   documents [--json]     list the policy documents with their metadata
   clause <id|reference>  print one clause verbatim, e.g. clause 自贸区条例第十五条
+  index [--rebuild]      build or update the search index under embeddings/
+  search "问题" [--k 10]  ranked clauses with their scores
 
 options:
   --json                 machine-readable output on stdout
@@ -21,7 +26,12 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      rebuild: { type: 'boolean' },
+      k: { type: 'string' },
+    },
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -36,6 +46,11 @@ async function main(argv: string[]): Promise<number> {
     case 'clause':
       if (!rest.length) throw new UsageError('clause needs an id or a reference, e.g. policy-assistant clause 自贸区条例第十五条');
       return clauseCommand(rest.join(' '), values);
+    case 'index':
+      return indexCommand(values);
+    case 'search':
+      if (!rest.length) throw new UsageError('search needs a question, e.g. policy-assistant search "外资银行可以参股证券公司吗"');
+      return searchCommand(rest.join(' '), values);
     default:
       throw new UsageError(`unknown command "${command}"; run policy-assistant --help`);
   }
@@ -49,7 +64,14 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     // Known errors become one clear line; anything else is a bug and keeps its stack on stderr.
-    if (e instanceof UsageError || e instanceof ToolError || e instanceof CorpusError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (
+      e instanceof UsageError ||
+      e instanceof ToolError ||
+      e instanceof CorpusError ||
+      e instanceof IndexError ||
+      e instanceof ModelError ||
+      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`policy-assistant: ${(e as Error).message}\n`);
       process.exitCode = 2;
     } else {
