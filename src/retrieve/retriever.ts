@@ -3,6 +3,7 @@ import type { Embedder, LexicalIndex, VectorStore } from '../index/ports.ts';
 import type { Clause, PolicyDocument } from '../parse/types.ts';
 import type { CorpusStore } from '../index/store.ts';
 import { matchesFilter, type DocumentFilter } from '../tools/documents.ts';
+import { expandColloquial } from './colloquial/expand.ts';
 import { isMostlyEnglish, translateQuery, type QueryTranslation } from './english/translate.ts';
 import { InvalidQueryError } from './errors.ts';
 import { articleOf, parseReference, resolveDocuments } from './reference.ts';
@@ -79,9 +80,13 @@ export interface FusionConfig {
   depth: number;
   /** Bonus on the fused scale for chunks of a document the question names. */
   documentBoost: number;
+  /** Add policy wording for lay phrases to the lexical query. */
+  expandColloquial: boolean;
+  /** Penalty for a document's unnumbered opening text, which states purposes rather than rules. */
+  preamblePenalty: number;
 }
 
-export const DEFAULT_FUSION: FusionConfig = { method: 'weighted', rrfK: 60, denseWeight: 0.45, depth: 60, documentBoost: 0.05 };
+export const DEFAULT_FUSION: FusionConfig = { method: 'weighted', rrfK: 60, denseWeight: 0.45, depth: 60, documentBoost: 0.05, expandColloquial: true, preamblePenalty: 0.1 };
 
 export const MAX_QUERY_LENGTH = 2000;
 export const MAX_K = 50;
@@ -99,6 +104,7 @@ export class HybridRetriever {
     const lang = isMostlyEnglish(original) ? 'en' : 'zh';
     const translation = lang === 'en' ? translateQuery(original, { vocabulary: (t) => lexical.docFreq(t) }) : undefined;
     const searched = translation ? translation.zhQuery : original;
+    const lexicalQuery = translation || !this.fusion.expandColloquial ? searched : [searched, ...expandColloquial(searched)].join(' ');
 
     const ref = parseReference(original);
     const named = ref.docText || ref.docNumber ? resolveDocuments(ref, corpus.documents, 0.8).docs : [];
@@ -112,7 +118,7 @@ export class HybridRetriever {
     const mode = opts.mode ?? 'hybrid';
     const [dense, lex] = await Promise.all([
       mode === 'lexical' ? [] : embedder.embedQueries([searched]).then(([v]) => vectors.search(v!, depth, filter)),
-      mode === 'dense' ? [] : lexical.search(searched, depth, filter),
+      mode === 'dense' ? [] : lexical.search(lexicalQuery, depth, filter),
     ]);
 
     const byId = new Map<string, Scores>();
@@ -146,7 +152,9 @@ export class HybridRetriever {
     });
     const namedIds = new Set(named.map((d) => d.id));
     for (const [id, s] of byId) {
-      if (namedIds.has(corpus.chunkById.get(id)!.docId)) {
+      const chunk = corpus.chunkById.get(id)!;
+      if (corpus.clauseById.get(chunk.clauseId)?.number === '序言') s.fused -= this.fusion.preamblePenalty;
+      if (namedIds.has(chunk.docId)) {
         s.fused += this.fusion.documentBoost;
         s.reference = 'document';
       }
@@ -161,11 +169,27 @@ export class HybridRetriever {
         ...ranked.filter(([id]) => !pinnedChunks.some((c) => c.id === id)),
       ];
     }
-    const results = ranked.slice(0, k).map(([id, scores]) => {
+    return { results: this.collapse(ranked, k), query: outcomeQuery };
+  }
+
+  /**
+   * One result per clause: pieces of a long clause found together become one passage running from
+   * the first to the last of them, so they do not crowd other clauses out of the top k.
+   */
+  private collapse(ranked: [string, Scores][], k: number): SearchResult[] {
+    const { corpus } = this.deps;
+    const byClause = new Map<string, { chunks: Chunk[]; scores: Scores }>();
+    for (const [id, scores] of ranked) {
       const chunk = corpus.chunkById.get(id)!;
-      return { chunk, clause: corpus.clauseById.get(chunk.clauseId)!, document: corpus.documentById.get(chunk.docId)!, scores };
+      const group = byClause.get(chunk.clauseId);
+      if (group) group.chunks.push(chunk);
+      else if (byClause.size < k) byClause.set(chunk.clauseId, { chunks: [chunk], scores });
+    }
+    return [...byClause.values()].map(({ chunks, scores }) => {
+      const clause = corpus.clauseById.get(chunks[0]!.clauseId)!;
+      const chunk = chunks.length === 1 ? chunks[0]! : spanOf(clause, chunks);
+      return { chunk, clause, document: corpus.documentById.get(clause.docId)!, scores };
     });
-    return { results, query: outcomeQuery };
   }
 
   private allowedDocuments(f: SearchFilters | undefined): Set<string> | undefined {
@@ -190,4 +214,12 @@ export function validateQuery(q: unknown): string {
   if (!clean) throw new InvalidQueryError('the query is empty');
   if (clean.length > MAX_QUERY_LENGTH) throw new InvalidQueryError(`the query is ${clean.length} characters; at most ${MAX_QUERY_LENGTH} are searched`);
   return clean;
+}
+
+/** A passage of a clause covering several of its chunks, labelled as the clause. */
+function spanOf(clause: Clause, chunks: Chunk[]): Chunk {
+  const sorted = [...chunks].sort((a, b) => a.start - b.start);
+  const start = sorted[0]!.start;
+  const end = Math.max(...sorted.map((c) => c.end));
+  return { ...sorted[0]!, label: clause.label, text: clause.text.slice(start, end), start, end };
 }
