@@ -3,6 +3,8 @@ import path from 'node:path';
 import { AnswerPipeline } from './answer/pipeline.ts';
 import { ConversationStore, DEFAULT_LIMITS, type ConversationLimits } from './answer/conversations.ts';
 import { ExtractiveAnswerer } from './answer/extractive.ts';
+import { LlmAnswerer } from './answer/llm.ts';
+import { describeLlmConfig, llmConfigFromEnv, type LlmConfig } from './answer/llm-config.ts';
 import { writeFileAtomic } from './index/atomic.ts';
 import { openIndex, type IndexStats } from './index/build.ts';
 import { TransformersEmbedder } from './index/embedder/index.ts';
@@ -38,6 +40,8 @@ export interface AppOptions {
   conversationLimits?: ConversationLimits;
   /** An embedder to reuse (tests, benchmarks); otherwise the local model is resolved and loaded. */
   embedder?: Embedder;
+  /** An OpenAI-compatible LLM; by default from POLICY_ASSISTANT_LLM_* env, offline when unset. */
+  llm?: LlmConfig | null;
 }
 
 const LEXICAL_FILE = 'lexical.json';
@@ -54,7 +58,16 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   const lexical = await lexicalIndexFor(index.dir, index.store, opts.quiet);
   const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical });
   const conversations = new ConversationStore(opts.conversationLimits ?? DEFAULT_LIMITS);
-  const answers = new AnswerPipeline({ retriever, lexical, extractive: new ExtractiveAnswerer(), conversations });
+  const llm = opts.llm === undefined ? llmConfigFromEnv() : (opts.llm ?? undefined);
+  if (llm) logStatus(`answers: LLM mode, ${describeLlmConfig(llm)} (offline fallback on error or timeout)`, { quiet: opts.quiet });
+  const answers = new AnswerPipeline({
+    retriever,
+    lexical,
+    extractive: new ExtractiveAnswerer(),
+    llm: llm && new LlmAnswerer(llm),
+    llmTimeoutMs: llm?.timeoutMs,
+    conversations,
+  });
   return {
     corpus: index.store,
     embedder,

@@ -13,6 +13,7 @@ export function sharedApp(): Promise<App> {
     corpusDir: CORPUS,
     indexDir: process.env.POLICY_ASSISTANT_INDEX_DIR ?? path.join(ROOT, 'embeddings'),
     quiet: true,
+    llm: null,
   });
   return opened;
 }

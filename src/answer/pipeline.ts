@@ -35,7 +35,7 @@ export class AnswerPipeline {
     const { conversations } = this.deps;
     const id = conversationId ?? conversations.newId();
     const history = conversations.history(id);
-    const searched = rewriteFollowUp(question, history);
+    const searched = await this.searchedFor(question, history);
     const analysed = analyse(question);
     const retrieval = await this.retrieve(searched, analysed.parts);
     const context = toContext(retrieval.results);
@@ -46,7 +46,7 @@ export class AnswerPipeline {
     let mode: Answer['mode'] = 'extractive';
     if (this.deps.llm && context.length) {
       try {
-        draft = await withTimeout((signal) => this.deps.llm!.answer(input, signal), this.deps.llmTimeoutMs ?? 20_000);
+        draft = await withTimeout((signal) => this.deps.llm!.answer(input, signal), this.llmTimeoutMs);
         mode = 'llm';
       } catch (e) {
         draft = await this.deps.extractive.answer(input);
@@ -85,6 +85,21 @@ export class AnswerPipeline {
       mode,
       related: abstained ? context.slice(0, 2).map((c) => ({ id: c.clause.id, label: c.clause.label })) : [],
     };
+  }
+
+  private get llmTimeoutMs(): number {
+    return this.deps.llmTimeoutMs ?? 20_000;
+  }
+
+  /** A follow-up as searched: rewritten by the LLM when it can, else by the offline heuristic. */
+  private async searchedFor(question: string, history: Turn[]): Promise<string> {
+    const llm = this.deps.llm;
+    if (!llm?.rewrite || !history.length) return rewriteFollowUp(question, history);
+    try {
+      return await withTimeout((signal) => llm.rewrite!(question, history, signal), this.llmTimeoutMs);
+    } catch {
+      return rewriteFollowUp(question, history);
+    }
   }
 
   private async retrieve(searched: string, parts: string[]): Promise<{ results: SearchResult[]; lang: 'zh' | 'en' }> {

@@ -45,6 +45,8 @@ export interface AnswerInput {
 export interface Answerer {
   readonly mode: 'extractive' | 'llm';
   answer(input: AnswerInput, signal?: AbortSignal): Promise<Draft>;
+  /** Rewrites a follow-up as a standalone search query from the conversation (LLM answerers). */
+  rewrite?(question: string, history: Turn[], signal?: AbortSignal): Promise<string>;
 }
 
 /** A citation as the API returns it. */

@@ -60,7 +60,7 @@ export function getClause(corpus: CorpusStore, input: { id?: string; reference?:
   if (!ref) throw new InvalidInputError('give a clause id or a reference such as 自贸区条例第十五条');
   if (ref.length > MAX_REFERENCE_LENGTH) throw new InvalidInputError(`a reference is at most ${MAX_REFERENCE_LENGTH} characters`);
   try {
-    return clauseView(corpus, resolveClause(ref, corpus.documents, corpus.clausesOf));
+    return clauseView(corpus, resolveClause(ref, corpus.documents, (id) => corpus.clausesOf(id)));
   } catch (e) {
     if (e instanceof UnknownDocumentError || e instanceof NoSuchClauseError) throw new NotFoundError(e.message);
     throw e;
