@@ -4,6 +4,8 @@ import { indexCommand, searchCommand } from './cli/index-commands.ts';
 import { CorpusError } from './corpus/errors.ts';
 import { ModelError } from './index/embedder/errors.ts';
 import { IndexError } from './index/errors.ts';
+import { mcpCommand } from './mcp/stdio.ts';
+import { serveCommand } from './http/server.ts';
 import { ToolError } from './tools/errors.ts';
 
 const USAGE = `policy-assistant — answers questions about Beijing policies, quoting the exact clause
@@ -16,6 +18,9 @@ commands:
   clause <id|reference>  print one clause verbatim, e.g. clause 自贸区条例第十五条
   index [--rebuild]      build or update the search index under embeddings/
   search "问题" [--k 10]  ranked clauses with their scores
+  mcp                    serve MCP over stdio for AI assistants (stdout carries only the protocol)
+  serve [--port N] [--host H]
+                         serve the HTTP API (port: PORT or 3000; host: HOST or 127.0.0.1)
 
 options:
   --json                 machine-readable output on stdout
@@ -31,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       rebuild: { type: 'boolean' },
       k: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -51,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
     case 'search':
       if (!rest.length) throw new UsageError('search needs a question, e.g. policy-assistant search "外资银行可以参股证券公司吗"');
       return searchCommand(rest.join(' '), values);
+    case 'mcp':
+      return mcpCommand();
+    case 'serve':
+      return serveCommand(values);
     default:
       throw new UsageError(`unknown command "${command}"; run policy-assistant --help`);
   }

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      /** The request's child logger, carrying its request id. */
+      log: Logger;
+      requestId: string;
+    }
+  }
+}
+
+/** JSON logs on stdout (or `destination`), level from LOG_LEVEL (default info). */
+export function createLogger(opts: { level?: string; destination?: DestinationStream } = {}): Logger {
+  const level = opts.level ?? process.env.LOG_LEVEL ?? 'info';
+  return pino({ level, base: { service: 'policy-assistant' } }, opts.destination);
+}
+
+/** How much of a user's text a log line may carry: enough to recognise a request, not to store it. */
+export const PREFIX_CHARS = 24;
+
+export const textPrefix = (s: string): string => (s.length > PREFIX_CHARS ? `${s.slice(0, PREFIX_CHARS)}…` : s);
+
+// A client may pass its own id to correlate logs, if it is short and plain.
+const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Gives each request an id (echoed as X-Request-Id) and a child logger, and logs one line when the
+ * response finishes or the client goes away. Headers and bodies are never logged: they may carry
+ * credentials or personal questions; routes log a short prefix where it helps.
+ */
+export function requestLogger(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && CLIENT_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.locals.log = logger.child({ reqId: requestId });
+    res.setHeader('X-Request-Id', requestId);
+    const start = process.hrtime.bigint();
+    res.on('close', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      res.locals.log.info(
+        {
+          method: req.method,
+          // the query string is left out: it may carry a user's text
+          path: req.originalUrl.split('?')[0]!.slice(0, 200),
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+          bytesIn: Number(req.get('content-length') ?? 0),
+          // false when the client disconnected before the response was complete
+          completed: res.writableFinished,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}

@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Answer } from '../../answer/types.ts';
+import { MAX_QUERY_LENGTH } from '../../retrieve/retriever.ts';
+import type { Tools } from '../../tools/index.ts';
+import { methodNotAllowed, translateError } from '../errors.ts';
+import { textPrefix } from '../logger.ts';
+import { openEventStream, streamPieces } from '../sse.ts';
+
+export const ChatRequest = z.object({
+  message: z.string().min(1, 'the message is empty').max(MAX_QUERY_LENGTH, `a message is at most ${MAX_QUERY_LENGTH} characters`),
+  // Its format is checked by the tools layer.
+  conversationId: z.string().max(100).optional().describe('continues the conversation a previous answer started'),
+});
+
+/**
+ * POST /api/chat: the answer as JSON, or with `Accept: text/event-stream` as events: `citations`
+ * first, then `delta` pieces of the answer text, then `done` with the same JSON; `error` instead
+ * when answering fails after the stream opened.
+ */
+export function chatRouter(t: Tools): Router {
+  const router = Router();
+  router
+    .route('/api/chat')
+    .post(async (req, res) => {
+      const { message, conversationId } = ChatRequest.parse(req.body);
+      const log = res.locals.log.child({ route: 'chat' });
+      const ask = () => t.answerQuestion({ question: message, conversationId });
+      const logAnswer = (a: Answer) =>
+        log.info({ question: textPrefix(message), chars: message.length, abstained: a.abstained, citations: a.citations.length, mode: a.mode }, 'answered');
+
+      if (req.accepts(['application/json', 'text/event-stream']) !== 'text/event-stream') {
+        const answer = await ask();
+        logAnswer(answer);
+        res.json(answer);
+        return;
+      }
+      // The stream opens before answering so the client sees progress (and heartbeats) at once;
+      // from here on, failures are reported as an `error` event, not a status code.
+      const stream = openEventStream(req, res);
+      try {
+        const answer = await ask();
+        logAnswer(answer);
+        stream.send('citations', { conversationId: answer.conversationId, citations: answer.citations });
+        for (const text of streamPieces(answer.answer)) {
+          if (stream.closed) break;
+          stream.send('delta', { text });
+        }
+        stream.send('done', answer);
+        if (stream.closed) log.info('client disconnected before the answer was sent');
+      } catch (err) {
+        const { body, internal } = translateError(err, res.locals.requestId);
+        if (internal) log.error({ err }, 'answer failed mid-stream');
+        stream.send('error', body);
+      } finally {
+        stream.end();
+      }
+    })
+    .all(methodNotAllowed('POST'));
+  return router;
+}

@@ -1,0 +1,77 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openApp, type App } from '../app.ts';
+import { createHttpApp, type HttpOptions } from './app.ts';
+import { createLogger } from './logger.ts';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  /** Stops accepting connections, lets running requests finish for a moment, then cuts the rest. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions extends HttpOptions {
+  port: number;
+  host: string;
+  /** How long close() waits for running requests (an SSE answer, say) before closing their sockets. */
+  closeGraceMs?: number;
+}
+
+export async function startServer(app: App, opts: ServerOptions): Promise<RunningServer> {
+  const { port, host, closeGraceMs = 5000, ...http } = opts;
+  const server = createServer(createHttpApp(app, http));
+  // Bounds on slow clients: a request's headers and body must arrive within these.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    server,
+    close: () =>
+      (closing ??= new Promise<void>((resolve, reject) => {
+        const force = setTimeout(() => server.closeAllConnections(), closeGraceMs);
+        force.unref();
+        server.close((err) => {
+          clearTimeout(force);
+          if (err) reject(err);
+          else resolve();
+        });
+      })),
+  };
+}
+
+const DEFAULT_PORT = 3000;
+
+/**
+ * `policy-assistant serve`: opens the app (building the index on first run, with progress on
+ * stderr), serves until SIGINT or SIGTERM, then closes gracefully. Logs go to stdout as JSON.
+ */
+export async function serveCommand(opts: { port?: string; host?: string }): Promise<number> {
+  const rawPort = opts.port ?? process.env.PORT ?? String(DEFAULT_PORT);
+  const port = Number(rawPort);
+  if (!/^\d+$/.test(rawPort) || port > 65535) {
+    process.stderr.write(`policy-assistant: --port must be a number from 0 to 65535, not "${rawPort}"\n`);
+    return 2;
+  }
+  const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
+  const logger = createLogger();
+  const running = await startServer(await openApp(), { port, host, logger });
+  process.stderr.write(`policy-assistant: serving on ${running.url} (API description at ${running.url}/openapi.json)\n`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger.info({ signal }, 'shutting down');
+  await running.close();
+  return 0;
+}
