@@ -1,0 +1,200 @@
+/**
+ * MCP over Streamable HTTP at /mcp, as an express Router to mount on the API server. One McpServer
+ * and transport per session, as the SDK recommends: the transport is created on `initialize`, found
+ * again by its Mcp-Session-Id header, and dropped on DELETE, when idle too long, or when the session
+ * limit is reached (least recently used first).
+ *
+ * DNS-rebinding protection is middleware here rather than the transport's own
+ * enableDnsRebindingProtection/allowedHosts/allowedOrigins options, which SDK 1.32 deprecates in
+ * favour of middleware; it also runs before a session is looked up or created.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { App } from '../app.ts';
+import { createMcpServer } from './server.ts';
+
+export interface McpHttpOptions {
+  /**
+   * Host header values accepted, exactly (e.g. "policy.example.org", "myhost:8080"). Default: env
+   * POLICY_ASSISTANT_MCP_ALLOWED_HOSTS (comma-separated), else localhost, 127.0.0.1 and [::1] at the
+   * port the request came in on.
+   */
+  allowedHosts?: string[];
+  /** Origin header values accepted when a request has one. Default: env POLICY_ASSISTANT_MCP_ALLOWED_ORIGINS, else http(s):// each allowed host. */
+  allowedOrigins?: string[];
+  /** A bearer token every request must carry. Default: env POLICY_ASSISTANT_MCP_TOKEN; none when empty. */
+  token?: string;
+  /** Sessions kept at once. Default: env POLICY_ASSISTANT_MCP_MAX_SESSIONS, else 100. */
+  maxSessions?: number;
+  /** A session without requests this long is closed. Default: env POLICY_ASSISTANT_MCP_SESSION_IDLE_SECONDS × 1000, else 30 minutes. */
+  idleTimeoutMs?: number;
+}
+
+const MAX_BODY = '1mb';
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+interface Session {
+  server: McpServer;
+  transport: StreamableHTTPServerTransport;
+  lastSeen: number;
+  /** Requests in flight: a session at work is never expired or evicted. */
+  active: number;
+}
+
+export function mcpRouter(app: App, opts: McpHttpOptions = {}): express.Router {
+  const env = process.env;
+  const allowedHosts = opts.allowedHosts ?? list(env.POLICY_ASSISTANT_MCP_ALLOWED_HOSTS);
+  const allowedOrigins = opts.allowedOrigins ?? list(env.POLICY_ASSISTANT_MCP_ALLOWED_ORIGINS);
+  const token = opts.token ?? env.POLICY_ASSISTANT_MCP_TOKEN ?? '';
+  const maxSessions = opts.maxSessions ?? positive(env.POLICY_ASSISTANT_MCP_MAX_SESSIONS) ?? 100;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? (positive(env.POLICY_ASSISTANT_MCP_SESSION_IDLE_SECONDS) ?? 1800) * 1000;
+
+  const sessions = new Map<string, Session>();
+
+  const close = (id: string, s: Session): void => {
+    sessions.delete(id);
+    s.server.close().catch(() => {});
+  };
+  const sweep = (): void => {
+    const now = Date.now();
+    for (const [id, s] of sessions) if (s.active === 0 && now - s.lastSeen > idleTimeoutMs) close(id, s);
+  };
+  // unref: the sweeper must not keep a process (or a test run) alive.
+  setInterval(sweep, Math.min(idleTimeoutMs, 60_000)).unref();
+
+  /** Makes room for one more session; false when every session is busy. */
+  const makeRoom = (): boolean => {
+    sweep();
+    if (sessions.size < maxSessions) return true;
+    const idle = [...sessions].filter(([, s]) => s.active === 0).sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0];
+    if (!idle) return false;
+    close(...idle);
+    return true;
+  };
+
+  const serve = async (s: Session, req: Request, res: Response): Promise<void> => {
+    s.lastSeen = Date.now();
+    // A GET is the standing notification stream clients keep open: listening, not work in flight.
+    if (req.method !== 'GET') {
+      s.active++;
+      res.on('close', () => {
+        s.active--;
+        s.lastSeen = Date.now();
+      });
+    }
+    await s.transport.handleRequest(req, res, req.body);
+  };
+
+  const post: RequestHandler = async (req, res) => {
+    const id = req.get('mcp-session-id');
+    if (id) {
+      const s = sessions.get(id);
+      if (!s) return rpcError(res, 404, -32001, 'Session not found (it expired or was closed); start a new session with initialize');
+      return serve(s, req, res);
+    }
+    if (!isInitializeRequest(req.body)) return rpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; start a session with an initialize request');
+    if (!makeRoom()) {
+      res.setHeader('Retry-After', '30');
+      return rpcError(res, 503, -32000, `Too many active MCP sessions (${maxSessions}); try again shortly`);
+    }
+    const server = createMcpServer(app);
+    const session: Session = {
+      server,
+      transport: new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (sid) => {
+          sessions.set(sid, session);
+        },
+      }),
+      lastSeen: Date.now(),
+      active: 0,
+    };
+    session.transport.onclose = () => {
+      const sid = session.transport.sessionId;
+      if (sid && sessions.get(sid) === session) sessions.delete(sid);
+    };
+    await server.connect(session.transport);
+    return serve(session, req, res);
+  };
+
+  // GET opens the server-to-client SSE stream; DELETE ends the session. Both need a session.
+  const existing: RequestHandler = async (req, res) => {
+    const id = req.get('mcp-session-id');
+    const s = id ? sessions.get(id) : undefined;
+    if (!s) return rpcError(res, id ? 404 : 400, id ? -32001 : -32000, id ? 'Session not found; start a new session with initialize' : 'Bad Request: Mcp-Session-Id header required');
+    return serve(s, req, res);
+  };
+
+  const parseJson = express.json({ limit: MAX_BODY });
+  const router = express.Router();
+  router.use('/mcp', rebindingGuard(allowedHosts, allowedOrigins), bearerAuth(token));
+  router.post('/mcp', (req, res, next) => parseJson(req, res, (err?: unknown) => (err ? rpcError(res, 400, -32700, 'Parse error: the body must be JSON-RPC as JSON') : next())), guarded(post));
+  router.get('/mcp', guarded(existing));
+  router.delete('/mcp', guarded(existing));
+  router.all('/mcp', (_req, res) => {
+    res.setHeader('Allow', 'GET, POST, DELETE');
+    rpcError(res, 405, -32000, 'Method not allowed; use POST, GET or DELETE');
+  });
+  return router;
+}
+
+/** Host must be allowed; Origin, when a browser sends one, too. */
+function rebindingGuard(hosts: string[] | undefined, origins: string[] | undefined): RequestHandler {
+  return (req, res, next) => {
+    const allowedHosts = hosts ?? LOOPBACK.map((h) => `${h}:${req.socket.localPort}`);
+    const allowedOrigins = origins ?? allowedHosts.flatMap((h) => [`http://${h}`, `https://${h}`]);
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!allowedHosts.includes(host)) return rpcError(res, 403, -32000, `Forbidden: Host "${host.slice(0, 100)}" is not allowed (set POLICY_ASSISTANT_MCP_ALLOWED_HOSTS)`);
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins.includes(origin.toLowerCase()))
+      return rpcError(res, 403, -32000, `Forbidden: Origin "${origin.slice(0, 100)}" is not allowed (set POLICY_ASSISTANT_MCP_ALLOWED_ORIGINS)`);
+    next();
+  };
+}
+
+function bearerAuth(token: string): RequestHandler {
+  if (!token) return (_req, _res, next) => next();
+  const want = digest(token);
+  return (req, res, next) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    // Digests have equal length, so the comparison is constant-time whatever was sent.
+    if (m && timingSafeEqual(digest(m[1]!), want)) return next();
+    res.setHeader('WWW-Authenticate', 'Bearer realm="policy-assistant"');
+    rpcError(res, 401, -32001, m ? 'Unauthorized: wrong bearer token' : 'Unauthorized: send Authorization: Bearer <POLICY_ASSISTANT_MCP_TOKEN>');
+  };
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+// Errors on this route are JSON-RPC shaped, as the SDK's own transport answers, so MCP clients can read them.
+function rpcError(res: Response, status: number, code: number, message: string): void {
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/** An async handler whose unexpected failure still gets a JSON-RPC answer (and a line on stderr). */
+function guarded(handler: RequestHandler): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      await handler(req, res, next);
+    } catch (e) {
+      process.stderr.write(`policy-assistant mcp: ${(e as Error)?.stack ?? String(e)}\n`);
+      if (!res.headersSent) rpcError(res, 500, -32603, 'Internal error; the server logged it');
+    }
+  };
+}
+
+function list(v: string | undefined): string[] | undefined {
+  const items = v
+    ?.split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  return items?.length ? items : undefined;
+}
+
+function positive(v: string | undefined): number | undefined {
+  const n = Number(v);
+  return v && Number.isFinite(n) && n > 0 ? n : undefined;
+}
