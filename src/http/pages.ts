@@ -81,7 +81,7 @@ function sendPage(res: Response, status: number, render: (nonce: string) => stri
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes text for HTML content and quoted attribute values. */
-export function esc(s: string): string {
+function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
@@ -90,12 +90,12 @@ const STYLE = `
 body{margin:0;background:#f2f4f7;color:#1f2933;font:16px/1.75 system-ui,-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif}
 a{color:#1a56a8}
 .top{background:#123f7c;color:#dbe6f5;font-size:13px}
-.top div,.brand div,nav ul,main,footer div{max-width:1120px;margin:0 auto;padding:0 20px}
-.top div{display:flex;justify-content:space-between;padding-top:4px;padding-bottom:4px}
+.top>div,.brand>div,nav ul,main,footer>div{max-width:1120px;margin:0 auto;padding:0 20px}
+.top>div{display:flex;justify-content:space-between;padding-top:4px;padding-bottom:4px}
 .brand{background:linear-gradient(180deg,#fff,#eef3fa);border-bottom:4px solid #b5121b}
-.brand div{display:flex;align-items:center;gap:16px;padding-top:18px;padding-bottom:18px}
+.brand>div{display:flex;align-items:center;gap:16px;padding-top:18px;padding-bottom:18px}
 .emblem{width:52px;height:52px;border-radius:50%;background:#b5121b;color:#ffd84d;display:grid;place-items:center;font-size:26px;font-weight:700;flex:none}
-.brand h1{margin:0;font-size:26px;color:#123f7c;letter-spacing:2px}
+.brand .site{margin:0;font-size:26px;font-weight:700;color:#123f7c;letter-spacing:2px}
 .brand p{margin:0;color:#5f6b7a;font-size:14px}
 nav{background:#1a56a8}
 nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:0}
@@ -105,7 +105,7 @@ main{padding-top:20px;padding-bottom:40px}
 .crumbs{font-size:13px;color:#5f6b7a;margin:0 0 12px}
 .grid{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:20px}
 .card{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:18px 22px;margin-bottom:20px}
-.card h2{margin:0 0 12px;font-size:18px;color:#123f7c;border-left:4px solid #b5121b;padding-left:10px;line-height:1.3}
+.card h1,.card h2{margin:0 0 12px;font-size:18px;color:#123f7c;border-left:4px solid #b5121b;padding-left:10px;line-height:1.3}
 .card p{margin:0 0 10px}
 .services{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;list-style:none;margin:0;padding:0}
 .services li{border:1px solid #dde3ea;border-radius:6px;padding:12px;background:#f8fafc}
@@ -122,16 +122,17 @@ footer{background:#123f7c;color:#c7d4e6;font-size:13px;padding:18px 0}
 .meta dt{color:#5f6b7a}
 .meta dd{margin:0}
 .meta ul{margin:0;padding-left:18px}
-.doc h1{font-size:24px;line-height:1.45;margin:4px 0 6px;color:#123f7c;text-align:center}
+.narrow{max-width:900px;margin:0 auto}
+.card.doc h1{font-size:24px;line-height:1.45;margin:4px 0 6px;color:#123f7c;text-align:center}
 .doc .sub{text-align:center;color:#5f6b7a;margin:0 0 14px;font-size:14px}
 .between{white-space:pre-wrap;font-weight:600;text-align:center;margin:18px 0 8px;color:#123f7c}
-.clause{position:relative;padding:6px 10px 6px 34px;margin:0 -10px 2px -34px;border-radius:4px;scroll-margin-top:80px;white-space:pre-wrap;word-break:break-word}
-.clause .anchor{position:absolute;left:8px;top:6px;color:#9aa8b8;text-decoration:none;font-size:14px;opacity:0}
+.clause{position:relative;padding:6px 10px 6px 22px;margin:0 -10px 2px -22px;border-radius:4px;scroll-margin-top:80px;white-space:pre-wrap;word-break:break-word}
+.clause .anchor{position:absolute;left:5px;top:6px;color:#9aa8b8;text-decoration:none;font-size:14px;opacity:0}
 .clause:hover .anchor,.clause .anchor:focus{opacity:1}
 .clause:target{background:#fff5cc;box-shadow:inset 4px 0 0 #e0a800;outline:none}
 .clause:target .anchor{opacity:1;color:#b07d00}
 .notfound{text-align:center;padding:40px 20px}
-@media (max-width:760px){.grid{grid-template-columns:1fr}.brand h1{font-size:20px}nav a{padding:8px 12px;font-size:15px}.clause{padding-left:10px;margin-left:-10px}.clause .anchor{display:none}}
+@media (max-width:760px){.grid{grid-template-columns:minmax(0,1fr)}.brand .site{font-size:20px}nav a{padding:8px 12px;font-size:15px}.clause{padding-left:10px;margin-left:-10px}.clause .anchor{display:none}}
 `;
 
 const NAV: [string, string][] = [
@@ -153,7 +154,7 @@ function layout(title: string, nonce: string, body: string, current?: string): s
 </head>
 <body>
 <div class="top"><div><span>北京市政策服务平台（演示）</span><span>政策助手嵌入示例</span></div></div>
-<header class="brand"><div><span class="emblem" aria-hidden="true">京</span><div><h1>北京市政策服务平台</h1><p>政策文件 · 政策解读 · 惠企服务</p></div></div></header>
+<header class="brand"><div><span class="emblem" aria-hidden="true">京</span><div><p class="site">北京市政策服务平台</p><p>政策文件 · 政策解读 · 惠企服务</p></div></div></header>
 <nav aria-label="主导航"><ul>${nav}</ul></nav>
 <main>${body}</main>
 <footer><div>本页面为政策助手的嵌入演示，政策文本来自已收录的北京市政策文件；问答内容仅供参考，以主管部门解释为准。</div></footer>
@@ -176,7 +177,7 @@ function demoPage(app: App, base: string, nonce: string): string {
 <p class="crumbs">当前位置：首页 › 政策服务</p>
 <div class="grid">
 <div>
-<section class="card" id="services"><h2>政策服务</h2>
+<section class="card" id="services"><h1>政策服务</h1>
 <p>为方便企业和群众查找、理解政策，本平台汇集北京市自由贸易试验区、服务业扩大开放和支持民营经济发展等方面的政策文件，提供原文查阅与智能问答服务。</p>
 <ul class="services">
 <li><b>政策查询</b><span>按文件名称、文号查阅政策原文</span></li>
@@ -239,7 +240,7 @@ export function documentPage(doc: DocumentView, nonce: string): string {
   if (rest) parts.push(`<div class="between">${esc(rest)}</div>`);
 
   const others = doc.titles.filter((t) => t !== doc.title);
-  const body = `
+  const body = `<div class="narrow">
 <p class="crumbs"><a href="/">首页</a> › <a href="/#policies">政策文件</a> › ${esc(doc.title)}</p>
 <article class="card doc">
 <h1>${esc(doc.title)}</h1>
@@ -247,6 +248,7 @@ ${others.length ? `<p class="sub">${others.map(esc).join('<br>')}</p>` : ''}
 <dl class="meta">${meta.join('')}</dl>
 </article>
 <article class="card doc" aria-label="正文">${parts.join('\n')}</article>
+</div>
 <script nonce="${nonce}">
 // The browser's own jump puts the clause under the top of the window; centring it reads better.
 function showTarget() {
