@@ -1,4 +1,5 @@
 import { statesKind, type AnswerKind } from './question.ts';
+import { REGIONS } from './regions.ts';
 import { sentencesOf, stripMarker, type Sentence } from './sentences.ts';
 import type { AnswerInput, Answerer, ContextClause, Draft, DraftCitation } from './types.ts';
 
@@ -17,15 +18,23 @@ export interface AbstainConfig {
 
 export const DEFAULT_ABSTAIN: AbstainConfig = { minDense: 0.55, minCoverage: 0.35 };
 
+/** A window of one to three consecutive sentences of a clause: the unit the answer quotes. */
 interface Candidate {
   ctx: ContextClause;
-  sentence: Sentence;
-  /** Weighted share of question terms the sentence holds. */
+  sentences: Sentence[];
+  /** The sentence that states the answer best; the answer's first line. */
+  lead: Sentence;
+  /** Weighted share of question terms the window (with its clause heading) holds. */
   coverage: number;
   /** Whether it states the kind of fact asked for. */
   states: boolean;
   score: number;
 }
+
+const MAX_WINDOW = 3;
+/** Words that name the kind of fact asked for rather than its subject. */
+const FACT_WORDS = /^(工作日|工作日内|日内|日|天|年|月|个月|年度|每年|每月|期限|时限|时间|金额|万元|元|比例|股比|多少|最高|最多|部门|机构|单位|负责)$/;
+const MAX_WINDOW_CHARS = 300;
 
 export class ExtractiveAnswerer implements Answerer {
   readonly mode = 'extractive' as const;
@@ -33,77 +42,108 @@ export class ExtractiveAnswerer implements Answerer {
   constructor(readonly abstain: AbstainConfig = DEFAULT_ABSTAIN) {}
 
   async answer(input: AnswerInput): Promise<Draft> {
-    const { context, analysed, lang } = input;
+    const { context, analysed } = input;
+    const outside = outOfScope(input.unknownTerms);
+    if (outside) return abstention(input, undefined, outside);
     const kinds = analysed.kinds.filter((k) => k !== 'open');
+    const ranked = rankWindows(context, input.terms, kinds);
     const parts = analysed.parts.length > 1 ? analysed.parts : [input.searched];
     const picks: Candidate[] = [];
     for (const part of parts) {
-      const best = rankSentences(context, weightsFor(part, input), kinds)[0];
-      if (best && !picks.some((p) => p.ctx.clause.id === best.ctx.clause.id && p.sentence.start === best.sentence.start)) picks.push(best);
+      const best = part === input.searched ? ranked[0] : rankWindows(context, weightsFor(part, input), kinds)[0];
+      if (best && !picks.some((p) => p.ctx.clause.id === best.ctx.clause.id)) picks.push(best);
     }
     const lead = picks[0];
-    if (!lead || this.unsupported(lead, kinds, context)) return abstention(input, lead);
+    if (!lead || this.unsupported(lead, kinds, ranked, input.terms)) return abstention(input, lead ?? ranked[0]);
 
-    // Supporting quotes: the picks, then other well-covered clauses among the top results.
-    const support = rankSentences(context, input.terms, kinds).filter(
-      (c) => c.score >= lead.score * 0.75 && c.ctx.rank <= 4 && !picks.some((p) => p.ctx.clause.id === c.ctx.clause.id),
+    // Supporting quotes: the best window of the other top clauses that share enough of the question.
+    const support = bestPerClause(ranked).filter(
+      (c) => c.ctx.rank <= 3 && c.coverage >= lead.coverage * 0.6 && !picks.some((p) => p.ctx.clause.id === c.ctx.clause.id),
     );
-    const chosen = [...picks, ...dedupeByClause(support)].slice(0, 3);
-    const citations: DraftCitation[] = chosen.map((c, i) => ({ n: i + 1, clauseId: c.ctx.clause.id, quote: quoteFor(c) }));
-    const text = compose(input, chosen, citations, picks.length);
-    return { text, citations, abstained: false, notices: [] };
+    const chosen = [...picks, ...support].slice(0, 3);
+    const citations: DraftCitation[] = chosen.map((c, i) => ({ n: i + 1, clauseId: c.ctx.clause.id, quote: quoteOf(c) }));
+    return { text: compose(input, chosen, citations, picks.length), citations, abstained: false, notices: [] };
   }
 
-  /** No sentence states the kind of fact asked for, or nothing is close enough to the question. */
-  private unsupported(lead: Candidate, kinds: AnswerKind[], context: ContextClause[]): boolean {
-    const top = context[0]?.scores.dense ?? 0;
+  /**
+   * Nothing is close enough to the question, or the question asks for a kind of fact (an amount, a
+   * period, a department) that no top clause states next to the question's most specific terms.
+   */
+  private unsupported(lead: Candidate, kinds: AnswerKind[], ranked: Candidate[], terms: AnswerInput['terms']): boolean {
+    const top = Math.max(...ranked.map((c) => c.ctx.scores.dense ?? 0));
     if (top < this.abstain.minDense && lead.coverage < this.abstain.minCoverage) return true;
     if (!kinds.length) return false;
-    // The fact must be stated somewhere in the best few clauses, not just in the lead sentence.
-    return !context.slice(0, 3).some((c) => kinds.some((k) => statesKind(c.clause.text, k)));
+    // The fact must be stated next to the question's most specific word that the lead clause uses
+    // (not a word of the fact asked for, such as 天 or 部门): a period stated beside something else
+    // in the same clause answers a different question.
+    if (!lead.states) return true;
+    const clause = `${headingOf(lead.ctx)} ${lead.ctx.clause.text}`;
+    const focus = [...terms].sort((a, b) => b.weight - a.weight).find((t) => !FACT_WORDS.test(t.term) && clause.includes(t.term))?.term;
+    return !!focus && !`${headingOf(lead.ctx)} ${textOf(lead)}`.includes(focus);
   }
 }
 
 function weightsFor(part: string, input: AnswerInput): { term: string; weight: number }[] {
-  if (part === input.searched) return input.terms;
   const own = input.terms.filter((t) => part.includes(t.term));
   return own.length ? own : input.terms;
 }
 
-function rankSentences(context: ContextClause[], terms: { term: string; weight: number }[], kinds: AnswerKind[]): Candidate[] {
-  const total = terms.reduce((s, t) => s + t.weight, 0) || 1;
+/** The clause's own heading without its number: "二、4.支持成果转化" → "支持成果转化". */
+const headingOf = (ctx: ContextClause): string => stripMarker(ctx.clause.number).replace(/^序言$/, '');
+
+const textOf = (c: Pick<Candidate, 'ctx' | 'sentences'>): string =>
+  c.ctx.clause.text.slice(c.sentences[0]!.start, c.sentences[c.sentences.length - 1]!.end);
+
+/** A heading line names a topic but states nothing; it may not lead an answer. */
+function isHeadingLine(ctx: ContextClause, s: Sentence): boolean {
+  const body = stripMarker(s.text);
+  return body.replace(/[。；]$/, '') === headingOf(ctx) || (!/[。；！？]$/.test(body) && body.length <= 40 && s.start === 0);
+}
+
+function rankWindows(context: ContextClause[], terms: AnswerInput['terms'], kinds: AnswerKind[]): Candidate[] {
+  const total = terms.reduce((sum, t) => sum + t.weight, 0) || 1;
+  const coverage = (text: string) => terms.reduce((sum, t) => sum + (text.includes(t.term) ? t.weight : 0), 0) / total;
   const out: Candidate[] = [];
   for (const ctx of context) {
-    const sentences = sentencesOf(ctx.clause.text);
-    sentences.forEach((sentence, i) => {
-      const body = stripMarker(sentence.text);
-      if (body.length < 6) return;
-      // A clause's heading line counts toward its first sentence, which it introduces.
-      const scope = i === 0 && sentences[1] ? body + sentences[1].text : body;
-      const coverage = terms.reduce((s, t) => s + (scope.includes(t.term) ? t.weight : 0), 0) / total;
-      const states = kinds.some((k) => statesKind(body, k));
-      // Retrieval rank carries the question's meaning beyond shared words; coverage picks the sentence.
-      const score = coverage + 0.5 / (ctx.rank + 1) + (states ? 0.25 : 0) - (body.length > 220 ? 0.05 : 0);
-      out.push({ ctx, sentence, coverage, states, score });
-    });
+    const heading = headingOf(ctx);
+    const sentences = sentencesOf(ctx.clause.text).filter((s) => stripMarker(s.text).length >= 4 && !isHeadingLine(ctx, s));
+    for (let i = 0; i < sentences.length; i++)
+      for (let n = 1; n <= MAX_WINDOW && i + n <= sentences.length; n++) {
+        const win = sentences.slice(i, i + n);
+        const text = textOf({ ctx, sentences: win });
+        if (n > 1 && text.length > MAX_WINDOW_CHARS) break;
+        const cov = coverage(`${heading} ${text}`);
+        const states = kinds.some((k) => statesKind(text, k));
+        const lead = [...win].sort((a, b) => rankSentence(b) - rankSentence(a))[0]!;
+        // Retrieval rank carries the question's meaning beyond shared words; coverage picks the
+        // passage; one stating the kind of fact asked for is most likely the answer; shorter is better.
+        const score = cov + 0.5 / (ctx.rank + 1) + (states ? 0.4 : 0) - 0.03 * (n - 1);
+        out.push({ ctx, sentences: win, lead, coverage: cov, states, score });
+      }
+    function rankSentence(s: Sentence): number {
+      return coverage(s.text) + (kinds.some((k) => statesKind(s.text, k)) ? 0.4 : 0);
+    }
   }
   return out.sort((a, b) => b.score - a.score);
 }
 
-function dedupeByClause(cands: Candidate[]): Candidate[] {
+function bestPerClause(cands: Candidate[]): Candidate[] {
   const seen = new Set<string>();
   return cands.filter((c) => !seen.has(c.ctx.clause.id) && seen.add(c.ctx.clause.id));
 }
 
-/** The sentence, with its neighbour when it only introduces a list or is too short to stand alone. */
-function quoteFor(c: Candidate): string {
-  const sentences = sentencesOf(c.ctx.clause.text);
-  const i = sentences.findIndex((s) => s.start === c.sentence.start);
-  let end = c.sentence.end;
-  let start = c.sentence.start;
-  if ((/[：:]$/.test(c.sentence.text) || c.sentence.text.length < 30) && sentences[i + 1]) end = sentences[i + 1]!.end;
-  if (c.sentence.text.length < 30 && i > 0 && end === c.sentence.end) start = sentences[i - 1]!.start;
-  return c.ctx.clause.text.slice(start, end);
+/** The window, run on to the end of its sentence when it stops at a "；" or "：" inside one. */
+function quoteOf(c: Candidate): string {
+  const text = c.ctx.clause.text;
+  const start = c.sentences[0]!.start;
+  let end = c.sentences[c.sentences.length - 1]!.end;
+  if (/[；;：:]$/.test(text.slice(start, end))) {
+    // A semicolon list is one sentence: run on to its full stop or the end of the paragraph.
+    const stop = text.slice(end).search(/[。！？]|\n(?![（(]?[一二三四五六七八九十\d]+[、.．)）])/);
+    const full = stop < 0 ? text.length : end + stop + (text[end + stop] === '\n' ? 0 : 1);
+    if (full - start <= MAX_WINDOW_CHARS * 2) end = full;
+  }
+  return text.slice(start, end);
 }
 
 const where = (c: ContextClause): string => c.clause.label;
@@ -112,7 +152,7 @@ function compose(input: AnswerInput, chosen: Candidate[], citations: DraftCitati
   const en = input.lang === 'en';
   const lines: string[] = [];
   const leadParts = chosen.slice(0, leads).map((c, i) => {
-    const fact = stripMarker(c.sentence.text).replace(/[。；;]$/, '');
+    const fact = stripMarker(c.lead.text).replace(/[。；;，,]$/, '');
     return en ? `According to ${where(c.ctx)}: “${fact}” [${i + 1}]` : `根据${where(c.ctx)}，${fact}。[${i + 1}]`;
   });
   lines.push(leadParts.join(en ? '\n' : '\n'));
@@ -122,17 +162,25 @@ function compose(input: AnswerInput, chosen: Candidate[], citations: DraftCitati
   return lines.join('\n');
 }
 
-function abstention(input: AnswerInput, closest: Candidate | undefined): Draft {
+function abstention(input: AnswerInput, closest: Candidate | undefined, outside?: string): Draft {
   const en = input.lang === 'en';
-  const related = closest ?? rankSentences(input.context, input.terms, [])[0];
   const asked = input.question.trim().replace(/[？?。]+$/, '');
   let text = en
     ? `The policies in this collection do not answer this: no clause states it (“${asked}”).`
     : `已收录的政策中没有找到能回答“${asked}”的条款。`;
-  if (related && (related.ctx.scores.dense ?? 0) >= 0.45) {
+  if (outside) {
     text += en
-      ? ` The closest related clause is ${where(related.ctx)}, shown for reference only — it does not state what you asked.`
-      : `最相关的是${where(related.ctx)}，仅供参考，其中并未写明您所问的内容。`;
+      ? ` The collection holds Beijing policies and none of them mentions ${outside}.`
+      : `收录的是北京市的政策文件，其中没有涉及“${outside}”的内容。`;
+  } else if (closest && (closest.ctx.scores.dense ?? 0) >= 0.45) {
+    text += en
+      ? ` The closest related clause is ${where(closest.ctx)}, shown for reference only — it does not state what you asked.`
+      : `最相关的是${where(closest.ctx)}，仅供参考，其中并未写明您所问的内容。`;
   }
   return { text, citations: [], abstained: true, notices: [] };
+}
+
+/** A place the question names that no policy here mentions: the corpus is Beijing's. */
+function outOfScope(unknown: string[]): string | undefined {
+  return unknown.find((t) => REGIONS.some((r) => t.includes(r)));
 }

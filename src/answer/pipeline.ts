@@ -39,7 +39,8 @@ export class AnswerPipeline {
     const analysed = analyse(question);
     const retrieval = await this.retrieve(searched, analysed.parts);
     const context = toContext(retrieval.results);
-    const input: AnswerInput = { question, searched, analysed, lang: retrieval.lang, context, history, terms: this.terms(searched) };
+    const terms = this.terms(retrieval.searched);
+    const input: AnswerInput = { question, searched, analysed, lang: retrieval.lang, context, history, terms: terms.known, unknownTerms: terms.unknown };
 
     const notices: string[] = [];
     let draft: Draft;
@@ -102,27 +103,29 @@ export class AnswerPipeline {
     }
   }
 
-  private async retrieve(searched: string, parts: string[]): Promise<{ results: SearchResult[]; lang: 'zh' | 'en' }> {
+  private async retrieve(searched: string, parts: string[]): Promise<{ results: SearchResult[]; lang: 'zh' | 'en'; searched: string }> {
     const { retriever } = this.deps;
     const whole = await retriever.search(searched, { k: 10 });
-    if (parts.length < 2) return { results: whole.results, lang: whole.query.lang };
+    if (parts.length < 2) return { results: whole.results, lang: whole.query.lang, searched: whole.query.searched };
     // A question asking several things: retrieve each part and interleave, so every part has evidence.
     const perPart = await Promise.all(parts.map((p) => retriever.search(p, { k: 5 })));
     const merged: SearchResult[] = [];
     for (let i = 0; i < 10; i++) for (const list of [...perPart.map((p) => p.results), whole.results]) if (list[i]) merged.push(list[i]!);
-    return { results: merged, lang: whole.query.lang };
+    return { results: merged, lang: whole.query.lang, searched: whole.query.searched };
   }
 
-  /** Query words weighted by inverse document frequency, for picking sentences. */
-  private terms(searched: string): { term: string; weight: number }[] {
+  /** Query words weighted by inverse document frequency (for picking sentences), and those no text has. */
+  private terms(searched: string): { known: { term: string; weight: number }[]; unknown: string[] } {
     const { lexical } = this.deps;
     const n = lexical.size || 1;
-    return [...new Set(lexical.tokenize(searched))]
-      .map((term) => {
-        const df = lexical.docFreq(term);
-        return { term, weight: df ? Math.log(1 + (n - df + 0.5) / (df + 0.5)) : 0 };
-      })
-      .filter((t) => t.weight > 0);
+    const known: { term: string; weight: number }[] = [];
+    const unknown: string[] = [];
+    for (const term of new Set(lexical.tokenize(searched))) {
+      const df = lexical.docFreq(term);
+      if (df) known.push({ term, weight: Math.log(1 + (n - df + 0.5) / (df + 0.5)) });
+      else unknown.push(term);
+    }
+    return { known, unknown };
   }
 }
 

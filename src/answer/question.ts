@@ -16,7 +16,7 @@ const CN_NUM = '[0-9一二三四五六七八九十百千万两半]';
 const RULES: KindRule[] = [
   {
     kind: 'percent',
-    asks: /(比例|股比|持股|占比|百分之|多少%|几成|percent|share|stake|ratio|proportion)/i,
+    asks: /(比例|股比|持股|占比|股份|占多少|百分之|多少%|几成|percent|what share|how much of|ratio|proportion|capped|ownership cap)/i,
     states: new RegExp(`(\\d+(\\.\\d+)?\\s*[%％]|百分之${CN_NUM}+|${CN_NUM}+成|股比|比例)`),
   },
   {
@@ -41,7 +41,7 @@ const RULES: KindRule[] = [
   },
   {
     kind: 'who',
-    asks: /(哪个部门|哪个机构|哪个单位|哪些部门|谁|由谁|哪家|哪里|牵头|负责部门|主管部门|归.{0,6}管|which (department|agency|body|authority)|who)/i,
+    asks: /(哪个部门|哪个机构|哪个单位|哪些部门|谁|由谁|哪家|牵头|负责部门|主管部门|归.{0,6}管|找哪|which (department|agency|body|authority)|who)/i,
     states: /(局|委|办|政府|领导小组|中心|部门|机构|海关|法院|银行|管委会|委员会|协会|办公室)/,
   },
 ];
@@ -54,14 +54,17 @@ export interface AnalysedQuestion {
 }
 
 export function analyse(text: string): AnalysedQuestion {
-  const kinds = RULES.filter((r) => r.asks.test(text)).map((r) => r.kind);
+  let kinds = RULES.filter((r) => r.asks.test(text)).map((r) => r.kind);
+  // "How many days" asks for a period, not a count.
+  if (kinds.some((k) => k === 'duration' || k === 'amount' || k === 'percent')) kinds = kinds.filter((k) => k !== 'count');
   return { text, kinds: kinds.length ? kinds : ['open'], parts: splitParts(text) };
 }
 
 /** Whether text states a fact of the kind asked for. */
 export function statesKind(text: string, kind: AnswerKind): boolean {
   if (kind === 'open') return true;
-  return RULES.find((r) => r.kind === kind)!.states.test(text);
+  // An article's own number ("第三十一条") states no count.
+  return RULES.find((r) => r.kind === kind)!.states.test(text.replace(/^第[一二三四五六七八九十百零]+条/, ''));
 }
 
 /** Splits "A？另外B？" or "A. And B?" into its parts; a single question stays whole. */

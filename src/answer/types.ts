@@ -39,6 +39,8 @@ export interface AnswerInput {
   history: Turn[];
   /** Idf-weighted query terms, for picking sentences. */
   terms: { term: string; weight: number }[];
+  /** Query words no indexed text contains. */
+  unknownTerms: string[];
 }
 
 /** Extractive (offline) or LLM; both are wrapped by citation verification. */
