@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openApp, type App } from '../app.ts';
 import { createHttpApp, type HttpOptions } from './app.ts';
+import { mcpRouter } from '../mcp/http.ts';
 import { createLogger } from './logger.ts';
+import { pagesRouter } from './pages.ts';
 
 export interface RunningServer {
   url: string;
@@ -65,7 +67,9 @@ export async function serveCommand(opts: { port?: string; host?: string }): Prom
   }
   const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
   const logger = createLogger();
-  const running = await startServer(await openApp(), { port, host, logger });
+  const app = await openApp();
+  // The product serves the chat API, the MCP endpoint, the demo and document pages and widget.js.
+  const running = await startServer(app, { port, host, logger, extraRouters: [mcpRouter(app), pagesRouter(app)] });
   process.stderr.write(`policy-assistant: serving on ${running.url} (API description at ${running.url}/openapi.json)\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
