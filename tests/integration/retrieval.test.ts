@@ -1,0 +1,88 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.ts';
+import { tools, InvalidInputError, type Tools } from '../../src/tools/index.ts';
+import { sharedApp } from '../app-fixture.ts';
+import { loadDevSet, scoreRetrieval } from '../bench/dev-set.ts';
+
+let app: App;
+let t: Tools;
+beforeAll(async () => {
+  app = await sharedApp();
+  t = tools(app);
+});
+
+describe('searchPolicies', () => {
+  it('returns ranked clauses with labels, document metadata, verbatim text and every score', async () => {
+    const { results } = await t.searchPolicies({ query: '外资银行可以参与进出口通关缴税和关税保函业务吗', k: 5 });
+    expect(results.length).toBe(5);
+    const hit = results.find((r) => r.text.includes('允许外资银行参与进出口通关缴税和关税保函业务'));
+    expect(hit).toBeDefined();
+    expect(hit!.documentTitle).toBe('全面推进北京市服务业扩大开放综合试点工作方案');
+    for (const r of results) {
+      expect(app.corpus.clauseById.get(r.clauseId)!.text).toContain(r.text);
+      expect(r.scores.fused).toBe(r.score);
+      expect(r.scores.dense ?? r.scores.lexical).toBeDefined();
+    }
+    expect(results.map((r) => r.score)).toEqual([...results.map((r) => r.score)].sort((a, b) => b - a));
+  });
+
+  it('puts the clause a question cites first, by title, short name or 文号', async () => {
+    for (const [query, label] of [
+      ['自贸区条例第十五条讲了什么', '《中国（北京）自由贸易试验区条例》第三章 第十五条'],
+      ['京政发〔2021〕3号第五条', '《北京市促进总部企业高质量发展的相关规定》第五条'],
+      ['《北京市促进私营个体经济发展条例》第二十八条的投诉处理时限', '《北京市促进私营个体经济发展条例》第三章 第二十八条'],
+    ]) {
+      const { results } = await t.searchPolicies({ query: query!, k: 3 });
+      expect(results[0]!.label, query).toBe(label);
+      expect(results[0]!.scores.reference).toBe('clause');
+    }
+  });
+
+  it('finds Chinese clauses for English questions through term translation', async () => {
+    const { results, query } = await t.searchPolicies({ query: 'Can foreign banks handle customs duty guarantees for importers?', k: 5 });
+    expect(query.lang).toBe('en');
+    expect(query.searched).toMatch(/关税保函|外资银行/);
+    expect(results.some((r) => r.text.includes('关税保函'))).toBe(true);
+  });
+
+  it('filters by document, issuer and date', async () => {
+    const ftz = await t.searchPolicies({ query: '知识产权', k: 10, filters: { document: '自贸区条例' } });
+    expect(ftz.results.length).toBeGreaterThan(0);
+    expect(new Set(ftz.results.map((r) => r.documentTitle))).toEqual(new Set(['中国（北京）自由贸易试验区条例']));
+    const byIssuer = await t.searchPolicies({ query: '补贴', k: 10, filters: { issuer: '北京市财政局' } });
+    expect(byIssuer.results.every((r) => (r.issuer ?? '').includes('北京市财政局'))).toBe(true);
+    const dated = await t.searchPolicies({ query: '补贴', k: 10, filters: { dateFrom: '2021-11-01', dateTo: '2021-12-31' } });
+    expect(dated.results.length).toBeGreaterThan(0);
+    expect(dated.results.every((r) => r.date! >= '2021-11-01' && r.date! <= '2021-12-31')).toBe(true);
+  });
+
+  it('gives bad queries a clear error or an empty result, never a crash', async () => {
+    await expect(t.searchPolicies({ query: '' })).rejects.toThrow(InvalidInputError);
+    await expect(t.searchPolicies({ query: '   \n ' })).rejects.toThrow(/empty/);
+    await expect(t.searchPolicies({ query: '条'.repeat(10_000) })).rejects.toThrow(/10000 characters; at most 2000/);
+    await expect(t.searchPolicies({ query: '补贴', k: 0 })).rejects.toThrow(InvalidInputError);
+    await expect(t.searchPolicies({ query: '补贴', k: 10_000 })).rejects.toThrow(InvalidInputError);
+    expect((await t.searchPolicies({ query: '？！。，、；：……——' })).results).toEqual([]);
+    expect((await t.searchPolicies({ query: '🤔🤔🙏' })).results).toEqual([]);
+    for (const query of ["'; DROP TABLE clauses; --", '<script>alert(1)</script><img src=x onerror=alert(1)>', 'SELECT * FROM policies WHERE 1=1', '\u0000\u0007控制字符']) {
+      const { results } = await t.searchPolicies({ query, k: 5 });
+      expect(Array.isArray(results)).toBe(true);
+    }
+  });
+});
+
+describe('retrieval quality on the dev set', () => {
+  it('meets the targets: zh R@5 ≥ 0.95, MRR@10 ≥ 0.85, R@1 ≥ 0.75; en R@5 ≥ 0.7', async () => {
+    const rows = await loadDevSet();
+    const results = [];
+    for (const q of rows.filter((r) => r.answerable)) {
+      const { results: hits } = await t.searchPolicies({ query: q.question, k: 10 });
+      results.push({ id: q.id, texts: hits.map((h) => h.text) });
+    }
+    const s = scoreRetrieval(rows, results);
+    expect(s.zh.r5).toBeGreaterThanOrEqual(0.95);
+    expect(s.zh.mrr10).toBeGreaterThanOrEqual(0.85);
+    expect(s.zh.r1).toBeGreaterThanOrEqual(0.75);
+    expect(s.en.r5).toBeGreaterThanOrEqual(0.7);
+  });
+});
