@@ -3,9 +3,8 @@
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
-const entries = ['src/cli.ts', 'tests/bench/bench.ts'].filter((f) => existsSync(f));
 await build({
-  entryPoints: entries,
+  entryPoints: ['src/cli.ts'],
   outdir: 'dist',
   entryNames: '[name]',
   bundle: true,
