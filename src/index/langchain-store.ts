@@ -7,14 +7,8 @@ import type { Chunk } from '../chunk/chunk.ts';
 import { EmbedderEmbeddings } from './embedder/index.ts';
 import type { Embedder, VectorStore } from './ports.ts';
 
-export interface ChunkMetadata {
-  id: string;
-  clauseId: string;
-  docId: string;
-  label: string;
-  title: string;
-  headingPath: string[];
-}
+/** What a LangChain Document carries of a chunk besides its text. */
+export type ChunkMetadata = Omit<Chunk, 'text' | 'start' | 'end'>;
 
 /** Keeps a hit when it returns true; receives the hit's metadata. */
 export type ChunkFilter = (metadata: Record<string, unknown>) => boolean;

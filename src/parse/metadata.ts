@@ -1,17 +1,11 @@
 import { DATE_RE, isoDate, type Paragraph } from './text.ts';
+import type { PolicyDocument } from './types.ts';
 
 /**
  * Metadata a policy states in its own text: 文号, issuer, issue date, and when it takes effect or
  * expires — kept as written, plus parsed dates where the wording is unambiguous.
  */
-export interface DocMeta {
-  docNumber?: string;
-  issuer?: string;
-  issueDate?: string;
-  timeStatements: string[];
-  validFrom?: string;
-  validUntil?: string;
-}
+export type DocMeta = Pick<PolicyDocument, 'docNumber' | 'issuer' | 'issueDate' | 'timeStatements' | 'validFrom' | 'validUntil'>;
 
 const DOC_NUMBER = /[\p{Script=Han}]{1,12}[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d+\s*号|[\p{Script=Han}]{2,12}第\s*\d+\s*号/u;
 const ORG_END = /(人民政府|办公厅|委员会|常务委员会|局|委|厅|办公室|办|海关|中心|管委会|联合会|总工会|协会|银行|院)$/;

@@ -1,26 +1,8 @@
 import { readSse, StallError } from './sse.ts';
 
-/** The chat API's shapes, as the widget uses them. */
-export interface Citation {
-  n: number;
-  id: string;
-  label: string;
-  documentId: string;
-  documentTitle: string;
-  docNumber?: string;
-  date?: string;
-  quote: string;
-}
-
-export interface Answer {
-  conversationId: string;
-  answer: string;
-  citations: Citation[];
-  abstained: boolean;
-  notices: string[];
-  mode: string;
-  related: { id: string; label: string }[];
-}
+// The chat API's shapes: the server's own types (type-only, so nothing of the server is bundled).
+export type { Answer, Citation } from '../answer/types.ts';
+import type { Answer, Citation } from '../answer/types.ts';
 
 export interface ClauseView {
   id: string;
