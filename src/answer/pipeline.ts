@@ -65,8 +65,7 @@ export class AnswerPipeline {
     if (!abstained) {
       const seen = new Set<string>();
       for (const c of context.filter((x) => cited.has(x.clause.id))) {
-        const quote = verified.citations.find((v) => v.id === c.clause.id)!.quote;
-        for (const n of timeNotices(c.document, quote, c.clause.label, this.deps.now?.(), input.lang))
+        for (const n of timeNotices(c.document, c.clause.text, c.clause.label, this.deps.now?.(), input.lang))
           if (!seen.has(n.text) && (n.expired || !seen.has(c.document.id))) {
             seen.add(n.text);
             seen.add(c.document.id);

@@ -2,7 +2,7 @@
  * What a question asks for. The extractive answerer uses it to pick the sentence that states the
  * fact asked for, and to abstain when the retrieved clauses do not state that kind of fact.
  */
-export type AnswerKind = 'amount' | 'percent' | 'duration' | 'count' | 'date' | 'who' | 'open';
+export type AnswerKind = 'amount' | 'percent' | 'duration' | 'count' | 'date' | 'who' | 'support' | 'open';
 
 interface KindRule {
   kind: AnswerKind;
@@ -38,6 +38,11 @@ const RULES: KindRule[] = [
     kind: 'date',
     asks: /(什么时候|何时|哪天|几月几日|截止|最晚|起始|开始时间|when|what date)/i,
     states: new RegExp(`(\\d{4}\\s*年|${CN_NUM}+\\s*月\\s*${CN_NUM}+\\s*日|月底|年底|之日)`),
+  },
+  {
+    kind: 'support',
+    asks: /((有|有没有|能有|能享受|可以享受|能申请|可以申请)(什么|哪些|些)?.{0,4}(补贴|补助|奖励|资助|扶持|优惠|支持政策)|什么(补贴|补助|奖励|资助|扶持|优惠)|what (subsid|support|incentive|reward|grant))/i,
+    states: /(补贴|补助|奖励|资助|资金支持|支持资金|贴息|减免|减半|免征|优惠|扶持|给予.{0,10}支持)/,
   },
   {
     kind: 'who',

@@ -17,18 +17,18 @@ export function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-/** Notices for the cited document and the cited text. */
-export function timeNotices(doc: PolicyDocument, quote: string, label: string, now = today(), lang: 'zh' | 'en' = 'zh'): TimeNotice[] {
+/** Notices for a cited clause and its document: a measure in the clause may run until a date. */
+export function timeNotices(doc: PolicyDocument, clauseText: string, label: string, now = today(), lang: 'zh' | 'en' = 'zh'): TimeNotice[] {
   const out: TimeNotice[] = [];
   const zh = lang === 'zh';
-  for (const m of quote.matchAll(UNTIL)) {
+  for (const m of clauseText.matchAll(UNTIL)) {
     const until = iso(m[1]!, m[2]!, m[3]!);
     if (until < now)
       out.push({
         expired: true,
         text: zh
-          ? `${label}所述措施执行期限至${m[1]}年${m[2]}月${m[3]}日，已过期，可能已不再执行，请向主管部门确认。`
-          : `${label}: the measure ran until ${until}, which has passed; it may no longer be in force — check with the department in charge.`,
+          ? `${label}中的措施执行期限至${m[1]}年${m[2]}月${m[3]}日，已过期，可能已不再执行，请向主管部门确认。`
+          : `${label}: a measure in it ran until ${until}, which has passed; it may no longer be in force — check with the department in charge.`,
       });
   }
   if (doc.validUntil && doc.validUntil < now && !out.length)
