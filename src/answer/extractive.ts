@@ -77,6 +77,10 @@ export class ExtractiveAnswerer implements Answerer {
     // (not a word of the fact asked for, such as 天 or 部门): a period stated beside something else
     // in the same clause answers a different question.
     if (!lead.states) return true;
+    // …and the passage stating it must be about the question's subject as much as the best match is.
+    const subject = terms.filter((t) => !FACT_WORDS.test(t.term));
+    const about = (c: Candidate) => coverageOf(`${headingOf(c.ctx)} ${textOf(c)}`, subject);
+    if (about(lead) < 0.6 * Math.max(...ranked.filter((c) => c.ctx.rank <= 2).map(about))) return true;
     const clause = `${headingOf(lead.ctx)} ${lead.ctx.clause.text}`;
     const focus = [...terms].sort((a, b) => b.weight - a.weight).find((t) => !FACT_WORDS.test(t.term) && clause.includes(t.term))?.term;
     return !!focus && !`${headingOf(lead.ctx)} ${textOf(lead)}`.includes(focus);
@@ -100,9 +104,14 @@ function isHeadingLine(ctx: ContextClause, s: Sentence): boolean {
   return body.replace(/[。；]$/, '') === headingOf(ctx) || (!/[。；！？]$/.test(body) && body.length <= 40 && s.start === 0);
 }
 
-function rankWindows(context: ContextClause[], terms: AnswerInput['terms'], kinds: AnswerKind[]): Candidate[] {
+/** Weighted share of the terms that text contains. */
+function coverageOf(text: string, terms: AnswerInput['terms']): number {
   const total = terms.reduce((sum, t) => sum + t.weight, 0) || 1;
-  const coverage = (text: string) => terms.reduce((sum, t) => sum + (text.includes(t.term) ? t.weight : 0), 0) / total;
+  return terms.reduce((sum, t) => sum + (text.includes(t.term) ? t.weight : 0), 0) / total;
+}
+
+function rankWindows(context: ContextClause[], terms: AnswerInput['terms'], kinds: AnswerKind[]): Candidate[] {
+  const coverage = (text: string) => coverageOf(text, terms);
   const out: Candidate[] = [];
   for (const ctx of context) {
     const heading = headingOf(ctx);

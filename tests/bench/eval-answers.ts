@@ -27,6 +27,9 @@ const squash = (s: string) => s.replace(/\s+/g, '');
 
 async function main() {
   process.env.LOG_LEVEL ??= 'warn';
+  // One client asks every question back to back: the per-address limits would throttle it.
+  process.env.POLICY_ASSISTANT_RATE_LIMIT_CHAT ??= 'off';
+  process.env.POLICY_ASSISTANT_RATE_LIMIT_API ??= 'off';
   const { values } = parseArgs({ options: { url: { type: 'string' }, verbose: { type: 'boolean' } } });
   const server = values.url ? undefined : await startServer(await openApp({ quiet: true, llm: null }), { port: 0, host: '127.0.0.1' });
   const base = values.url ?? server!.url;
