@@ -48,10 +48,12 @@ export class ExtractiveAnswerer implements Answerer {
     const kinds = analysed.kinds.filter((k) => k !== 'open');
     const ranked = rankWindows(context, input.terms, kinds);
     const parts = analysed.parts.length > 1 ? analysed.parts : [input.searched];
+    // One lead per part of the question; parts may be answered by different sentences of one clause.
     const picks: Candidate[] = [];
     for (const part of parts) {
-      const best = part === input.searched ? ranked[0] : rankWindows(context, weightsFor(part, input), kinds)[0];
-      if (best && !picks.some((p) => p.ctx.clause.id === best.ctx.clause.id)) picks.push(best);
+      const forPart = part === input.searched ? ranked : rankWindows(context, weightsFor(part, input), kinds);
+      const best = forPart.find((c) => !picks.some((p) => overlaps(p, c)));
+      if (best) picks.push(best);
     }
     const lead = picks[0];
     if (!lead || this.unsupported(lead, kinds, ranked, input.terms)) return abstention(input, lead ?? ranked[0]);
@@ -135,6 +137,9 @@ function rankWindows(context: ContextClause[], terms: AnswerInput['terms'], kind
   }
   return out.sort((a, b) => b.score - a.score);
 }
+
+const overlaps = (a: Candidate, b: Candidate): boolean =>
+  a.ctx.clause.id === b.ctx.clause.id && a.sentences[0]!.start < b.sentences.at(-1)!.end && b.sentences[0]!.start < a.sentences.at(-1)!.end;
 
 function bestPerClause(cands: Candidate[]): Candidate[] {
   const seen = new Set<string>();
