@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { ToolError } from '../tools/errors.ts';
+import { API_CSP } from './security.ts';
 
 /**
  * The one place errors become HTTP responses. Routes throw (tool errors, zod errors, HttpError);
@@ -73,6 +74,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
+  // Errors are JSON whichever router failed, an HTML page's included, so they get the JSON policy.
+  res.setHeader('Content-Security-Policy', API_CSP);
   res.status(status).json(body);
 };
 
