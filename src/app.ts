@@ -38,6 +38,10 @@ export interface AppOptions {
   rebuild?: boolean;
   quiet?: boolean;
   conversationLimits?: ConversationLimits;
+  /** A conversation store to keep (a hot swap of the index must not forget conversations). */
+  conversations?: ConversationStore;
+  /** Embedding progress of an index build, in chunks. */
+  onIndexProgress?: (done: number, total: number) => void;
   /** An embedder to reuse (tests, benchmarks); otherwise the local model is resolved and loaded. */
   embedder?: Embedder;
   /** An OpenAI-compatible LLM; by default from POLICY_ASSISTANT_LLM_* env, offline when unset. */
@@ -54,10 +58,11 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
     embedder,
     rebuild: opts.rebuild,
     quiet: opts.quiet,
+    onProgress: opts.onIndexProgress,
   });
   const lexical = await lexicalIndexFor(index.dir, index.store, opts.quiet);
   const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical });
-  const conversations = new ConversationStore(opts.conversationLimits ?? DEFAULT_LIMITS);
+  const conversations = opts.conversations ?? new ConversationStore(opts.conversationLimits ?? DEFAULT_LIMITS);
   const llm = opts.llm === undefined ? llmConfigFromEnv() : (opts.llm ?? undefined);
   if (llm) logStatus(`answers: LLM mode, ${describeLlmConfig(llm)} (offline fallback on error or timeout)`, { quiet: opts.quiet });
   const answers = new AnswerPipeline({

@@ -1,10 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { conversationLimitsFromEnv } from '../answer/conversations.ts';
 import { openApp, type App } from '../app.ts';
+import { AppHolder, AppReloader } from '../app-reload.ts';
+import { corpusDir, indexDir } from '../util/paths.ts';
 import { createHttpApp, type HttpOptions } from './app.ts';
 import { mcpRouter } from '../mcp/http.ts';
 import { createLogger } from './logger.ts';
 import { pagesRouter } from './pages.ts';
+import { adminRouter } from './routes/admin.ts';
 
 export interface RunningServer {
   url: string;
@@ -19,6 +23,8 @@ export interface ServerOptions extends HttpOptions {
   /** How long close() waits for running requests (an SSE answer, say) before closing their sockets. */
   closeGraceMs?: number;
 }
+
+const IDLE_SWEEP_MS = 100;
 
 export async function startServer(app: App, opts: ServerOptions): Promise<RunningServer> {
   const { port, host, closeGraceMs = 5000, ...http } = opts;
@@ -43,8 +49,13 @@ export async function startServer(app: App, opts: ServerOptions): Promise<Runnin
       (closing ??= new Promise<void>((resolve, reject) => {
         const force = setTimeout(() => server.closeAllConnections(), closeGraceMs);
         force.unref();
+        // close() drops the connections idle at the time; a keep-alive connection whose response
+        // finishes later would otherwise idle for keepAliveTimeout and hold the close up.
+        const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+        sweep.unref();
         server.close((err) => {
           clearTimeout(force);
+          clearInterval(sweep);
           if (err) reject(err);
           else resolve();
         });
@@ -53,10 +64,14 @@ export async function startServer(app: App, opts: ServerOptions): Promise<Runnin
 }
 
 const DEFAULT_PORT = 3000;
+// On SIGTERM, running requests and SSE answers get this long to finish before their sockets are cut.
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * `policy-assistant serve`: opens the app (building the index on first run, with progress on
  * stderr), serves until SIGINT or SIGTERM, then closes gracefully. Logs go to stdout as JSON.
+ * The index is hot swapped when another generation is committed or on POST /admin/reindex (see
+ * app-reload.ts); conversation limits come from POLICY_ASSISTANT_MAX_CONVERSATIONS and friends.
  */
 export async function serveCommand(opts: { port?: string; host?: string }): Promise<number> {
   const rawPort = opts.port ?? process.env.PORT ?? String(DEFAULT_PORT);
@@ -67,15 +82,30 @@ export async function serveCommand(opts: { port?: string; host?: string }): Prom
   }
   const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
   const logger = createLogger();
-  const app = await openApp();
+  const dirs = { corpusDir: corpusDir(), indexDir: indexDir() };
+  const holder = new AppHolder(await openApp({ ...dirs, conversationLimits: conversationLimitsFromEnv() }));
+  const reloader = new AppReloader(holder, { ...dirs, logger });
+  // Everything is built once over holder.live, so each request reads the App current at the time.
+  const app = holder.live;
   // The product serves the chat API, the MCP endpoint, the demo and document pages and widget.js.
-  const running = await startServer(app, { port, host, logger, extraRouters: [mcpRouter(app), pagesRouter(app)] });
+  const running = await startServer(app, {
+    port,
+    host,
+    logger,
+    closeGraceMs: SHUTDOWN_GRACE_MS,
+    extraRouters: [mcpRouter(app), pagesRouter(app), adminRouter(holder, reloader)],
+  });
+  reloader.watch();
   process.stderr.write(`policy-assistant: serving on ${running.url} (API description at ${running.url}/openapi.json)\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   logger.info({ signal }, 'shutting down');
+  // First, so a background build stops taking CPU from the requests still being answered.
+  reloader.close();
   await running.close();
+  await reloader.settled();
+  logger.info('stopped');
   return 0;
 }
