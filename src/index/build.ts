@@ -147,7 +147,8 @@ export async function openIndex(opts: OpenIndexOptions): Promise<OpenedIndex> {
     } catch (err) {
       if (err instanceof IndexNotFoundError) log(`no index in ${indexDir} yet; building it`);
       else if (err instanceof IndexVersionError) log('index format or chunker version changed; rebuilding from scratch');
-      else if (err instanceof IndexCorruptError && opts.repairCorrupt !== false) log(`${err.problem} (in ${err.indexDir}); rebuilding from scratch`);
+      // A repair is news even to a quiet caller: say it once on stderr.
+      else if (err instanceof IndexCorruptError && opts.repairCorrupt !== false) logStatus(`index: ${err.problem} (in ${err.indexDir}); rebuilding from scratch`, { quiet: false });
       else throw err;
     }
   }
