@@ -64,7 +64,7 @@ function zodMessage(err: ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`).join('; ');
 }
 
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   const { status, body, internal } = translateError(err, res.locals.requestId);
   const log = res.locals.log;
   if (internal) log.error({ err }, 'unhandled error');

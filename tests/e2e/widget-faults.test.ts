@@ -94,7 +94,7 @@ beforeAll(async () => {
   api.get('/api/clauses/:id', (_req, res) => {
     res.json({ ...CLAUSE, previous: undefined, next: undefined });
   });
-  api.post('/api/chat', (req, res) => {
+  api.post('/api/chat', (_req, res) => {
     chatRequests++;
     if (mode === 'bad') {
       res.status(400).json({ error: { code: 'invalid_input', message: '问题过长：最多 500 个字符' } });

@@ -18,7 +18,7 @@ beforeAll(async () => {
   buildWidget();
   // Another origin (another port) embedding the widget, as a government site would. COEP
   // require-corp makes Chromium enforce Cross-Origin-Resource-Policy on the script it loads.
-  embedder = await listen((req, res) => {
+  embedder = await listen((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cross-origin-embedder-policy': 'require-corp' });
     res.end(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>embedding site</title></head>
 <body><p>某区政府网站</p><script src="${base}/widget.js" data-api="${base}" defer></script></body></html>`);
