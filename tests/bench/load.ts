@@ -144,37 +144,53 @@ async function probeHealth(url: string, done: PromiseLike<unknown>): Promise<num
   return times;
 }
 
+/**
+ * Drives `connections` clients for `seconds`: back to back when no rate is given, else each client
+ * sends `rate` requests a second. autocannon's pacing releases a client's quota at the start of each
+ * second, so paced clients run as separate one-connection instances started at staggered offsets —
+ * independent users arrive spread out, not all at once on every second boundary.
+ */
 async function drive(url: string, s: Scenario, connections: number, seconds: number, rate?: number): Promise<Run> {
   let n = 0;
   const latencies: number[] = [];
   const loadBefore = loadavg()[0]!;
-  const instance = autocannon({
-    url: url + s.path,
-    connections,
-    connectionRate: rate,
-    duration: seconds,
-    timeout: REQUEST_TIMEOUT_S,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    // One request template whose body moves on to the next question each time it is sent.
-    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(s.body(n++)) }) }],
-  });
-  // autocannon's summary has no p95, so latencies are recorded here, one per response.
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
-  const [r, health] = await Promise.all([instance, probeHealth(url, instance)]);
+  // Wrapped: resolving a promise with the instance itself would wait for the run (it is a thenable).
+  const start = (conns: number, delayMs: number) =>
+    new Promise<{ instance: Instance }>((resolve) =>
+      setTimeout(() => {
+        const instance = autocannon({
+          url: url + s.path,
+          connections: conns,
+          connectionRate: rate,
+          duration: seconds,
+          timeout: REQUEST_TIMEOUT_S,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          // One request template whose body moves on to the next question each time it is sent.
+          requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(s.body(n++)) }) }],
+        });
+        // autocannon's summary has no p95, so latencies are recorded here, one per response.
+        instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
+        resolve({ instance });
+      }, delayMs),
+    );
+  const started = rate ? Array.from({ length: connections }, (_, i) => start(1, (i * 1000) / (connections * rate))) : [start(connections, 0)];
+  const all = Promise.all(started.map(async (p) => (await p).instance));
+  const [results, health] = await Promise.all([all, probeHealth(url, all)]);
+  const sum = (f: (r: Result) => number) => results.reduce((t, r) => t + f(r), 0);
+  const statuses = new Map<string, number>();
+  for (const r of results) for (const [code, { count }] of Object.entries(r.statusCodeStats)) statuses.set(code, (statuses.get(code) ?? 0) + count);
   return {
     connections,
     rate,
-    reqPerSec: r.requests.total / r.duration,
+    reqPerSec: sum((r) => r.requests.total) / Math.max(...results.map((r) => r.duration)),
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
-    errors: r.errors,
-    non2xx: r.non2xx,
-    timeouts: r.timeouts,
-    statuses: Object.entries(r.statusCodeStats)
-      .map(([code, { count }]) => `${code}×${count}`)
-      .join(' '),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+    timeouts: sum((r) => r.timeouts),
+    statuses: [...statuses].map(([code, count]) => `${code}×${count}`).join(' '),
     health: { p95: percentile(health, 95), max: Math.max(...health) },
     load: `${loadBefore.toFixed(1)}→${loadavg()[0]!.toFixed(1)}`,
   };
