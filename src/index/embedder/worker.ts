@@ -70,6 +70,8 @@ export class InferenceWorker {
     const transformersUrl = pathToFileURL(createRequire(import.meta.url).resolve('@xenova/transformers')).href;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      // The source is CommonJS; a parent started with --input-type=module would make it ESM.
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
       workerData: { transformersUrl, localModelPath: dirname(modelDir), modelName: basename(modelDir) },
     });
     const reply = await new Promise<Reply>((resolve, reject) => {
