@@ -24,7 +24,7 @@ export class HttpError extends Error {
   }
 }
 
-const TOOL_STATUS: Record<string, number> = { invalid_input: 400, not_found: 404, unavailable: 503 };
+const TOOL_STATUS: Record<string, number> = { invalid_input: 400, not_found: 404 };
 
 // body-parser's error types; their own messages can quote parser internals, so ours replace them.
 const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {

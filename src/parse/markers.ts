@@ -68,18 +68,6 @@ export function parseNumber(s: string): number {
   return total + digit;
 }
 
-/** 28 → "二十八", as used in article numbers. */
-export function toChineseNumber(n: number): string {
-  const d = '零一二三四五六七八九';
-  if (n < 10) return d[n]!;
-  if (n < 20) return '十' + (n % 10 ? d[n % 10] : '');
-  if (n < 100) return d[Math.floor(n / 10)] + '十' + (n % 10 ? d[n % 10] : '');
-  const h = Math.floor(n / 100);
-  const rest = n % 100;
-  if (!rest) return d[h] + '百';
-  return d[h] + '百' + (rest < 10 ? '零' + d[rest] : rest < 20 ? '一' + toChineseNumber(rest) : toChineseNumber(rest));
-}
-
 /** Markers that open a new paragraph in the source layout (used when joining wrapped lines). */
 export const startsStructure = (line: string): boolean => {
   const m = matchMarker(line);

@@ -23,9 +23,3 @@ export class NotFoundError extends ToolError {
     super(message, 'not_found');
   }
 }
-/** The service cannot answer now (index building, model missing). */
-export class UnavailableError extends ToolError {
-  constructor(message: string) {
-    super(message, 'unavailable');
-  }
-}

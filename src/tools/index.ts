@@ -1,7 +1,7 @@
 /**
  * The one tools layer. HTTP routes, MCP tools and the CLI are thin adapters over these functions,
  * so they cannot drift apart. Each takes validated input and returns plain data, and throws a
- * ToolError (InvalidInputError, NotFoundError, UnavailableError) that each edge translates once.
+ * ToolError (InvalidInputError, NotFoundError) that each edge translates once.
  */
 import type { App } from '../app.ts';
 import { answerQuestion, type AnswerQuestionInput } from './answer.ts';
@@ -21,7 +21,7 @@ export function tools(app: App) {
 }
 
 export type Tools = ReturnType<typeof tools>;
-export { InvalidInputError, NotFoundError, ToolError, UnavailableError } from './errors.ts';
+export { InvalidInputError, NotFoundError, ToolError } from './errors.ts';
 export type { AnswerQuestionInput } from './answer.ts';
 export type { SearchInput, SearchHit, SearchResponse } from './search.ts';
 export type { ClauseView } from './clauses.ts';
