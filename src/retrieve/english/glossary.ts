@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlossaryError } from './errors.ts';
-import { findUpward } from '../../util/paths.ts';
+import { projectFile } from '../../util/paths.ts';
 import { phraseKey } from './text.ts';
 
 const GLOSSARY_PATH = join('src', 'retrieve', 'english', 'glossary.tsv');
@@ -56,7 +56,7 @@ export function parseGlossary(text: string, file = 'glossary.tsv'): Glossary {
 
 /** Read the glossary; by default from <project root>/src/retrieve/english/glossary.tsv (works from dist/ too). */
 export function loadGlossary(file?: string): Glossary {
-  const path = file ?? join(findUpward(GLOSSARY_PATH) ?? findUpward(GLOSSARY_PATH, process.cwd()) ?? '.', GLOSSARY_PATH);
+  const path = file ?? projectFile(GLOSSARY_PATH) ?? GLOSSARY_PATH;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
