@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { scoreRows, summarize } from '../../../shared/eval/score.mjs';
+import { coverage, scoreRows, summarize } from '../../../shared/eval/score.mjs';
 import { projectRoot } from '../../src/util/paths.ts';
+import { squash } from '../helpers.ts';
 
 /** The dev eval set and its scorer (../shared/eval), shared by the benchmark and the answer eval. */
 export interface DevQuestion {
@@ -37,4 +38,15 @@ export const fmt = (s: Summary): string =>
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/**
+ * How the held-out set scores an answer to an answerable question: its text holds one of
+ * answer_key (whitespace ignored) and one of its citations' quotes hits a gold span.
+ */
+export function judgeAnswer(q: DevQuestion, a: { answer: string; citations: { quote: string }[] }): { hasKey: boolean; hitsGold: boolean } {
+  return {
+    hasKey: q.answer_key.some((k) => squash(a.answer).includes(squash(k))),
+    hitsGold: a.citations.some((c) => q.gold.some((g) => coverage(c.quote, g.span) >= 0.6)),
+  };
 }

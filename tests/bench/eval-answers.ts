@@ -6,10 +6,10 @@
  * must abstain. Every citation's quote is checked verbatim against the clause the API serves.
  */
 import { parseArgs } from 'node:util';
-import { coverage } from '../../../shared/eval/score.mjs';
 import { openApp } from '../../src/app.ts';
 import { startServer } from '../../src/http/server.ts';
-import { loadDevSet } from './dev-set.ts';
+import { squash } from '../helpers.ts';
+import { judgeAnswer, loadDevSet } from './dev-set.ts';
 
 interface ChatCitation {
   id: string;
@@ -22,8 +22,6 @@ interface ChatAnswer {
   abstained: boolean;
   notices: string[];
 }
-
-const squash = (s: string) => s.replace(/\s+/g, '');
 
 async function main() {
   process.env.LOG_LEVEL ??= 'warn';
@@ -65,8 +63,7 @@ async function main() {
         failures.push(`${q.id} abstained: ${q.question}`);
         continue;
       }
-      const hasKey = q.answer_key.some((k) => squash(a.answer).includes(squash(k)));
-      const hitsGold = a.citations.some((c) => q.gold.some((g) => coverage(c.quote, g.span) >= 0.6));
+      const { hasKey, hitsGold } = judgeAnswer(q, a);
       if (hasKey && hitsGold) correct++;
       else failures.push(`${q.id} wrong (key ${hasKey ? 'yes' : 'no'}, gold citation ${hitsGold ? 'yes' : 'no'}): ${q.question}`);
     }
