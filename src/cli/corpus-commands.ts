@@ -1,7 +1,7 @@
 import { corpusDir } from '../util/paths.ts';
 import { createProgress } from '../util/progress.ts';
 import { ingestCorpus, listCorpusFiles, type Corpus } from '../ingest/ingest.ts';
-import { getClauseWithNeighbours } from '../tools/clauses.ts';
+import { getClauseWithNeighbours, looksLikeClauseId } from '../tools/clauses.ts';
 import { listDocuments } from '../tools/documents.ts';
 import { CorpusStore } from '../index/store.ts';
 import { print, printJson, table } from './output.ts';
@@ -46,8 +46,7 @@ export async function documentsCommand(opts: { json?: boolean }): Promise<number
 
 export async function clauseCommand(target: string, opts: { json?: boolean }): Promise<number> {
   const corpus = CorpusStore.fromCorpus(await ingestWithProgress());
-  const isId = /^d[0-9a-f]{9}-/.test(target.trim());
-  const view = getClauseWithNeighbours(corpus, isId ? { id: target } : { reference: target });
+  const view = getClauseWithNeighbours(corpus, looksLikeClauseId(target) ? { id: target } : { reference: target });
   if (opts.json) printJson(view);
   else {
     const c = view.clause;

@@ -19,7 +19,11 @@ export interface ClauseView {
 }
 
 export const MAX_REFERENCE_LENGTH = 200;
+const ID_PREFIX = /^d[0-9a-f]{9}-/;
 const ID = /^d[0-9a-f]{9}-[a-z0-9.]+-[0-9a-f]{4}(~\d+)?$/;
+
+/** Whether text is meant as a clause id rather than a reference (a malformed id still gets an id's error). */
+export const looksLikeClauseId = (text: string): boolean => ID_PREFIX.test(text.trim());
 
 export function clauseView(corpus: CorpusStore, c: Clause): ClauseView {
   const d = corpus.documentById.get(c.docId)!;
