@@ -21,7 +21,11 @@ export interface Chunk {
   end: number;
 }
 
-export const CHUNKER_VERSION = 1;
+/**
+ * Bumped whenever ingesting the same corpus gives other clauses or chunks, so a persisted index is
+ * rebuilt rather than loaded as current. 2: header (标题) and signature (落款) clauses.
+ */
+export const CHUNKER_VERSION = 2;
 const TARGET = 450;
 const MAX_SINGLE = 600;
 

@@ -64,7 +64,7 @@ export function parseFile(name: string, bytes: Uint8Array, meta: ManifestEntry):
   const clauses: Clause[] = [];
   const usedIds = new Set<string>();
   for (const span of seg.documents) {
-    const structure = parseStructure(text, span.titles, span.titleEnd, span.end);
+    const structure = parseStructure(text, span.titles, span.titleEnd, span.end, span.start);
     const titles = [...span.titles];
     if (seg.documents.length === 1 && meta.title && !titles.includes(meta.title)) titles.unshift(meta.title);
     if (structure.attachment && !titles.includes(structure.attachment.title)) titles.push(structure.attachment.title);
@@ -80,8 +80,11 @@ export function parseFile(name: string, bytes: Uint8Array, meta: ManifestEntry):
       const first = u.paras[0]!;
       const last = u.paras[u.paras.length - 1]!;
       const body = u.paras.map((p) => p.text).join('\n');
+      // The header (标题) and signature blocks (落款) are cited by their name alone.
       const where =
-        structure.kind === 'regulation'
+        u.role !== 'body'
+          ? u.number
+          : structure.kind === 'regulation'
           ? [...u.pathNumbers, u.number === '序言' ? '序言' : u.number].join(' ')
           : structure.kind === 'plain'
             ? ''
@@ -120,7 +123,8 @@ export function parseFile(name: string, bytes: Uint8Array, meta: ManifestEntry):
       validUntil: m.validUntil,
       kind: structure.kind,
       source: { file: name, originalName: meta.originalName ?? name, start: offs[span.start] ?? 0, end: (offs[span.end - 1] ?? 0) + 1 },
-      clauseCount: docClauses.length,
+      // Body clauses only: a title and 落款 alone are no content.
+      clauseCount: structure.units.filter((u) => u.role === 'body').length,
     });
     clauses.push(...docClauses);
   }

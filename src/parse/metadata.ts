@@ -8,7 +8,8 @@ import type { PolicyDocument } from './types.ts';
 export type DocMeta = Pick<PolicyDocument, 'docNumber' | 'issuer' | 'issueDate' | 'timeStatements' | 'validFrom' | 'validUntil'>;
 
 const DOC_NUMBER = /[\p{Script=Han}]{1,12}[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d+\s*号|[\p{Script=Han}]{2,12}第\s*\d+\s*号/u;
-const ORG_END = /(人民政府|办公厅|委员会|常务委员会|局|委|厅|办公室|办|海关|中心|管委会|联合会|总工会|协会|银行|院)$/;
+/** How the name of an issuing body ends. */
+export const ORG_END = /(人民政府|办公厅|委员会|常务委员会|局|委|厅|办公室|办|海关|中心|管委会|联合会|总工会|协会|银行|院)$/;
 const TIME_WORDS = /施行|实施|有效期|执行至|执行期|废止|失效/;
 /** A sentence about this policy itself: "本办法自…起施行", "本措施有效期…", "自发布之日起施行". */
 const OWN_POLICY = /^(本|此|该)(条例|办法|规定|细则|措施|意见|通知|通告|公告|决定|方案|政策|规则|实施意见|实施细则|若干措施|实施方案)|^自.{0,24}(起|之日)/;

@@ -82,12 +82,16 @@ function locateListed(text: string, toc: { entries: string[]; end: number }) {
   return { found, sections, unplaced };
 }
 
+/** A 文号 line ("京政发〔2021〕3号") stands under a title and is never part of it. */
+const DOC_NUMBER_LINE = /^[\p{Script=Han}]{1,12}[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d+\s*号$/u;
+
 const titleLine = (s: string): boolean =>
   s.length <= 60 &&
   !/[。；;：:，,、!！?？]$/.test(s) &&
   !/^[《<〈附注\d]/.test(s) &&
   !/：|:/.test(s) &&
   !DATE_ONLY.test(s) &&
+  !DOC_NUMBER_LINE.test(s) &&
   !/^https?:/.test(s) &&
   !matchMarker(s);
 

@@ -1,16 +1,19 @@
+import { ORG_END } from './metadata.ts';
 import { matchMarker, type Marker, type MarkerKind } from './markers.ts';
 import { findLoose, paragraphsOf, type Paragraph } from './text.ts';
 
 /**
- * Parses one document's body into its clause structure. Regulations (第X条) give one unit per
- * article under 编/章/节 headings, with 款 and 项 inside the article. Plans, measures and
- * interpretations give one unit per smallest numbered item (一、 （一） 1. （1） ① 1、), under the
- * headings of their parents; a parent's own text before its first child is a unit too.
+ * Parses one document into its citable units. Regulations (第X条) give one unit per article under
+ * 编/章/节 headings, with 款 and 项 inside the article. Plans, measures and interpretations give one
+ * unit per smallest numbered item (一、 （一） 1. （1） ① 1、), under the headings of their parents; a
+ * parent's own text before its first child is a unit too. Around the body, the title lines with the
+ * 文号 under them form a header unit (标题), and each signature block (issuing bodies and date) a
+ * 落款 unit, so who issued a document and when can be quoted like any clause.
  */
 export interface Unit {
-  /** Number and own heading, e.g. "第十五条", "一、降低企业税费负担", "（一）". */
+  /** Number and own heading, e.g. "第十五条", "一、降低企业税费负担", "（一）", "标题", "落款". */
   number: string;
-  /** Path key for ids, e.g. "a15", "2.1.3", "pre". */
+  /** Path key for ids, e.g. "a15", "2.1.3", "pre", "hdr", "sig", "sig2". */
   key: string;
   headingPath: string[];
   /** The numbers alone of the headings above, e.g. ["第三章"] or ["二、", "（一）"], for compact labels. */
@@ -18,31 +21,75 @@ export interface Unit {
   paras: Paragraph[];
   /** Paragraph label used when a long unit is split: 款 for articles, 段 elsewhere. */
   paraWord: '款' | '段';
+  /** The title and 文号 (header), the policy's own text (body), or a signature block. */
+  role: 'header' | 'body' | 'signature';
 }
 
 export interface DocStructure {
+  /** The shape of the body; header and signature units do not count. */
   kind: 'regulation' | 'structured' | 'plain';
+  /**
+   * Every unit in reading order: the header first, then body units with each signature block where it
+   * stands (a notice's 落款 comes before the body of the policy it issues). A document without body
+   * units has no units at all: a title alone is not content.
+   */
   units: Unit[];
   /** The issued policy's title inside a notice, with its position. */
   attachment?: { title: string; start: number; end: number };
-  /** Signature and date lines, which are metadata rather than clauses. */
+  /**
+   * Signature and date lines as metadata reads them: only the plain layouts (a date line, or names
+   * and date on one line of at most 40 characters, with short name lines above), in the order found.
+   */
   signature: Paragraph[];
 }
 
 const HEADING_KINDS: MarkerKind[] = ['bian', 'zhang', 'jie', 'bufen'];
-const DOC_NUMBER_AT_START = /^(?:[\p{Script=Han}]{1,12}[〔\[［]\d{4}[〕\]］]\s*\d+\s*号|[\p{Script=Han}]{2,12}第\s*\d+\s*号)/u;
+const DOC_NUMBER_AT_START = /^(?:[\p{Script=Han}]{1,12}[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d+\s*号|[\p{Script=Han}]{2,12}第\s*\d+\s*号)/u;
 
-export function parseStructure(text: string, titles: string[], start: number, end: number): DocStructure {
+/**
+ * text is the clean text of the file; the document's title runs from titleStart to start, its body
+ * from start to end.
+ */
+export function parseStructure(text: string, titles: string[], start: number, end: number, titleStart = start): DocStructure {
   let paras = paragraphsOf(text, start, end);
   paras = paras.flatMap(splitLeadingDocNumber);
   const attachment = findAttachment(text, titles, paras);
   if (attachment) paras = paras.flatMap((p) => cutOut(p, attachment.start, attachment.end, text));
-  const signature = signatureLines(paras);
-  paras = paras.filter((p) => !signature.includes(p));
+  const signature = signatureBlocks(paras, false).flatMap(metadataOrder);
+  // Units take signatures in more layouts than metadata does: long lists of issuing bodies, and a
+  // date run together with the next text in a PDF that lost its line breaks.
+  const quoted = [...(titles[0]?.match(/《[^《》]+》/g) ?? []).map((q) => q.slice(1, -1)), ...titles.slice(1)];
+  paras = paras.flatMap((p) => splitGluedSignature(p, quoted));
+  const blocks = signatureBlocks(paras, true);
+  const signed = new Set(blocks.flat());
+  paras = paras.filter((p) => !signed.has(p));
+  // The 文号 right under the title belongs to the header.
+  const lead = paras[0];
+  const docNumber = lead && lead.start === firstTextAt(text, start) && DOC_NUMBER_AT_START.exec(lead.text)?.[0] === lead.text ? lead : undefined;
+  if (docNumber) paras = paras.slice(1);
+
   const articles = paras.filter((p) => matchMarker(p.text)?.kind === 'tiao').length;
-  const units = articles >= 3 ? regulationUnits(paras) : structuredUnits(paras);
-  const kind = articles >= 3 ? 'regulation' : units.some((u) => u.key !== 'pre' && !u.key.startsWith('p')) ? 'structured' : 'plain';
+  const body = articles >= 3 ? regulationUnits(paras) : structuredUnits(paras);
+  const kind = articles >= 3 ? 'regulation' : body.some((u) => u.key !== 'pre' && !u.key.startsWith('p')) ? 'structured' : 'plain';
+  if (body.length === 0) return { kind, units: [], attachment, signature };
+
+  const units: Unit[] = [];
+  const headerParas = [...paragraphsOf(text, titleStart, start).filter((p) => p.text.trim()), ...(docNumber ? [docNumber] : [])];
+  if (headerParas.length) units.push(ownUnit('标题', 'hdr', headerParas, 'header'));
+  const sigUnits = blocks.map((b, i) => ownUnit('落款', i === 0 ? 'sig' : `sig${i + 1}`, b, 'signature'));
+  for (const u of body) {
+    while (sigUnits.length && sigUnits[0]!.paras[0]!.start < u.paras[0]!.start) units.push(sigUnits.shift()!);
+    units.push(u);
+  }
+  units.push(...sigUnits);
   return { kind, units, attachment, signature };
+}
+
+const ownUnit = (number: string, key: string, paras: Paragraph[], role: Unit['role']): Unit => ({ number, key, headingPath: [], pathNumbers: [], paras, paraWord: '段', role });
+
+function firstTextAt(text: string, i: number): number {
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  return i;
 }
 
 /** "京政办发〔2021〕4号各区人民政府…" → the 文号 and the rest as two paragraphs. */
@@ -66,7 +113,8 @@ function findAttachment(text: string, titles: string[], paras: Paragraph[]): Doc
   for (;;) {
     const hit = findLoose(text.slice(0, to), quoted, at);
     if (!hit) return undefined;
-    if (text[hit[0] - 1] !== '《' && text[hit[1]] !== '》') return { title: quoted, start: hit[0], end: hit[1] };
+    // Quoted in the text, also as a title inside a title (《…落实〈X〉实施细则》), it is not the heading.
+    if (!'《〈'.includes(text[hit[0] - 1] ?? '') && !'》〉'.includes(text[hit[1]] ?? '')) return { title: quoted, start: hit[0], end: hit[1] };
     at = hit[1];
   }
 }
@@ -79,23 +127,60 @@ function cutOut(p: Paragraph, a: number, b: number, text: string): Paragraph[] {
   return out;
 }
 
-const DATE_LINE = /^(\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2})$/;
-const DATED_NAME = /^[\p{Script=Han}、/（）()]{2,40}(\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2})$/u;
+const DATE = String.raw`(?:\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2})`;
+const NAME_CHARS = String.raw`[\p{Script=Han}、/（）()]`;
+const DATE_LINE = new RegExp(`^${DATE}$`);
+const DATED_NAME = new RegExp(`^${NAME_CHARS}{2,40}${DATE}$`, 'u');
+/** Several issuing bodies run together before the date: "北京市财政局国家税务总局北京市税务局…2021年2月1日". */
+const LONG_DATED_NAME = new RegExp(`^(${NAME_CHARS}{41,200})${DATE}$`, 'u');
+const LONG_NAME = new RegExp(`^${NAME_CHARS}{41,100}$`, 'u');
+/** Names and date run on into the next text: "北京市水务局2021年3月24日北京市水务局落实《…》实施细则按照…". */
+const GLUED = new RegExp(`^(${NAME_CHARS}{2,200}?${DATE})(.+)$`, 'su');
+const endsLikeName = (s: string): boolean => ORG_END.test(s) || /[)）]$/.test(s);
 
-/** Date lines, and the issuing bodies' names (one or several lines) right above each. */
-function signatureLines(paras: Paragraph[]): Paragraph[] {
-  const out: Paragraph[] = [];
-  paras.forEach((p, i) => {
-    if (!DATE_LINE.test(p.text) && !DATED_NAME.test(p.text)) return;
-    out.push(p);
-    for (let j = i - 1; j >= Math.max(0, i - 5); j--) {
-      const t = paras[j]!.text;
-      if (t.length > 40 || /[。；，：:]/.test(t) || matchMarker(t) || out.includes(paras[j]!)) break;
-      out.push(paras[j]!);
-    }
-  });
-  return out;
+/**
+ * A date line run together with what follows, split off when what follows plainly starts something
+ * else: an attachment ("附件：…") or the title of the policy the notice issues.
+ */
+function splitGluedSignature(p: Paragraph, titles: string[]): Paragraph[] {
+  const m = GLUED.exec(p.text);
+  if (!m || !endsLikeName(m[1]!.replace(new RegExp(`${DATE}$`), ''))) return [p];
+  const rest = m[2]!;
+  if (!/^附件/.test(rest) && !titles.some((t) => findLoose(rest.slice(0, t.length + 30), t))) return [p];
+  const cut = p.start + m[1]!.length;
+  return [
+    { start: p.start, end: cut, text: m[1]! },
+    { start: cut, end: p.end, text: rest },
+  ];
 }
+
+/**
+ * Signature blocks, each the date line and the issuing bodies' names (one or several lines) right
+ * above it, in reading order. Strict blocks (wide = false) are the layouts metadata has always read.
+ */
+function signatureBlocks(paras: Paragraph[], wide: boolean): Paragraph[][] {
+  const blocks: Paragraph[][] = [];
+  const taken = new Set<Paragraph>();
+  const isName = (t: string): boolean =>
+    !(/[。；，：:]/.test(t) || matchMarker(t)) && (t.length <= 40 || (wide && LONG_NAME.test(t) && endsLikeName(t)));
+  paras.forEach((p, i) => {
+    const long = wide && LONG_DATED_NAME.exec(p.text);
+    if (!DATE_LINE.test(p.text) && !DATED_NAME.test(p.text) && !(long && endsLikeName(long[1]!))) return;
+    const block = [p];
+    taken.add(p);
+    for (let j = i - 1; j >= Math.max(0, i - 5); j--) {
+      const q = paras[j]!;
+      if (taken.has(q) || !isName(q.text)) break;
+      block.unshift(q);
+      taken.add(q);
+    }
+    blocks.push(block);
+  });
+  return blocks;
+}
+
+/** The order metadata has always read a block in: the date line, then the names upwards. */
+const metadataOrder = (block: Paragraph[]): Paragraph[] => [block[block.length - 1]!, ...block.slice(0, -1).reverse()];
 
 function regulationUnits(paras: Paragraph[]): Unit[] {
   const units: Unit[] = [];
@@ -122,6 +207,7 @@ function regulationUnits(paras: Paragraph[]): Unit[] {
         pathNumbers: headings.map((h) => matchMarker(h.text)!.text),
         paras: [p],
         paraWord: '款',
+        role: 'body',
       };
       units.push(current);
       continue;
@@ -180,6 +266,7 @@ function structuredUnits(paras: Paragraph[]): Unit[] {
       pathNumbers: path.map((a) => a.marker.text),
       paras,
       paraWord: '段',
+      role: 'body',
     });
     if (n.children.length === 0 || merged) {
       units.push(unit(merged ? collect(n) : own));
@@ -192,7 +279,7 @@ function structuredUnits(paras: Paragraph[]): Unit[] {
   return units;
 }
 
-const preambleUnit = (paras: Paragraph[]): Unit => ({ number: '序言', key: 'pre', headingPath: [], pathNumbers: [], paras, paraWord: '段' });
+const preambleUnit = (paras: Paragraph[]): Unit => ({ number: '序言', key: 'pre', headingPath: [], pathNumbers: [], paras, paraWord: '段', role: 'body' });
 const size = (n: Node): number => n.paras.reduce((s, p) => s + p.text.length, 0) + n.children.reduce((s, c) => s + size(c), 0);
 const collect = (n: Node): Paragraph[] => [...n.paras, ...n.children.flatMap(collect)].sort((a, b) => a.start - b.start);
 const label = (n: Node): string => n.marker.text + n.heading;
