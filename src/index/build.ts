@@ -30,9 +30,10 @@ import {
 } from './manifest.ts';
 import type { Embedder } from './ports.ts';
 import { CorpusStore, STORE_FILE } from './store.ts';
+import { clauseSentences, SENTENCE_ROWS_FILE, SENTENCE_VECTORS_FILE, SentenceIndex } from './sentences.ts';
 import { HnswVectorStore, IDS_FILE, VECTORS_FILE } from './vector-store.ts';
 
-const ARTIFACTS = [STORE_FILE, VECTORS_FILE, IDS_FILE];
+const ARTIFACTS = [STORE_FILE, VECTORS_FILE, IDS_FILE, SENTENCE_VECTORS_FILE, SENTENCE_ROWS_FILE];
 
 /** The text embedded for a chunk: its document title and headings give the passage its context. */
 export function passageText(chunk: Pick<Chunk, 'title' | 'headingPath' | 'text'>): string {
@@ -70,6 +71,7 @@ export interface LoadedIndex {
   manifest: IndexManifest;
   store: CorpusStore;
   vectors: HnswVectorStore;
+  sentences: SentenceIndex;
 }
 
 export interface OpenedIndex extends LoadedIndex {
@@ -124,7 +126,8 @@ async function loadGeneration(indexDir: string, dir: string, model?: ModelInfo):
   if (vectors.size !== store.chunks.length) {
     throw new IndexCorruptError(dir, `${store.chunks.length} chunks but ${vectors.size} vectors`);
   }
-  return { dir, manifest, store, vectors };
+  const sentences = await SentenceIndex.load(dir, manifest.model.dims, new Set(store.clauseById.keys()));
+  return { dir, manifest, store, vectors, sentences };
 }
 
 /** Loads the index if it is current, else updates or builds it. See the header comment. */
@@ -198,6 +201,7 @@ export async function openIndex(opts: OpenIndexOptions): Promise<OpenedIndex> {
   const fresh = await embedAll(embedder, toEmbed, opts);
   const vectors = HnswVectorStore.create(model.dims, { capacity: store.chunks.length });
   await vectors.add(store.chunks.map((c) => ({ id: c.id, vector: reused.get(c.id) ?? fresh.get(c.id)! })));
+  const sentences = await embedSentences(embedder, store, previous, opts);
 
   const manifest: IndexManifest = {
     formatVersion: INDEX_FORMAT_VERSION,
@@ -208,11 +212,11 @@ export async function openIndex(opts: OpenIndexOptions): Promise<OpenedIndex> {
     documents,
     artifacts: {},
   };
-  const dir = await writeGeneration(indexDir, manifest, store, vectors);
+  const dir = await writeGeneration(indexDir, manifest, store, vectors, sentences);
   const ms = performance.now() - started;
   const mode = previous ? 'incremental' : 'full';
-  log(`${mode === 'full' ? 'built' : 'updated'} ${dir} (${store.chunks.length} chunks) in ${Math.round(ms)} ms`);
-  return withStats({ dir, manifest, store, vectors }, { reused: reused.size, embedded: toEmbed.length, removed, ms, mode });
+  log(`${mode === 'full' ? 'built' : 'updated'} ${dir} (${store.chunks.length} chunks, ${sentences.size} sentences) in ${Math.round(ms)} ms`);
+  return withStats({ dir, manifest, store, vectors, sentences }, { reused: reused.size, embedded: toEmbed.length, removed, ms, mode });
 }
 
 /** Corpus files plus the corpus manifest, whose metadata (titles) changes what is parsed. */
@@ -236,13 +240,43 @@ async function embedAll(embedder: Embedder, chunks: Chunk[], opts: OpenIndexOpti
   return new Map(chunks.map((c, i) => [c.id, vectors[i]!]));
 }
 
+/**
+ * Vectors of every clause sentence; as with chunks, a sentence whose text an old sentence had keeps
+ * that vector, so an edit re-embeds only the sentences it touched.
+ */
+async function embedSentences(embedder: Embedder, store: CorpusStore, previous: LoadedIndex | undefined, opts: OpenIndexOptions): Promise<SentenceIndex> {
+  const old = new Map<string, number>();
+  if (previous)
+    previous.sentences.rows.forEach((r, i) => {
+      const clause = previous.store.clauseById.get(r.clauseId);
+      if (clause) old.set(clause.text.slice(r.start, r.end), i);
+    });
+  const rows = store.clauses.flatMap(clauseSentences);
+  const todo = [...new Set(rows.filter((r) => !old.has(r.text)).map((r) => r.text))];
+  let fresh: Float32Array[] = [];
+  if (todo.length) {
+    const progress = createProgress('embedding sentences', todo.length, { quiet: opts.quiet });
+    fresh = await embedder.embedPassages(todo, (done) => progress.update(done));
+    progress.done(`${todo.length} sentences`);
+  }
+  const byText = new Map(todo.map((t, i) => [t, fresh[i]!]));
+  const dims = embedder.dims;
+  const matrix = new Float32Array(rows.length * dims);
+  rows.forEach((r, i) => {
+    const at = old.get(r.text);
+    matrix.set(at === undefined ? byText.get(r.text)! : previous!.sentences.vector(at), i * dims);
+  });
+  return new SentenceIndex(rows.map(({ clauseId, start, end }) => ({ clauseId, start, end })), matrix, dims);
+}
+
 /** Writes a complete generation into a staging dir and commits it; the old one stays usable on failure. */
-async function writeGeneration(indexDir: string, manifest: IndexManifest, store: CorpusStore, vectors: HnswVectorStore): Promise<string> {
+async function writeGeneration(indexDir: string, manifest: IndexManifest, store: CorpusStore, vectors: HnswVectorStore, sentences: SentenceIndex): Promise<string> {
   let staging: string | undefined;
   try {
     staging = await beginGeneration(indexDir);
     await writeFileDurable(path.join(staging, STORE_FILE), store.serialize());
     await vectors.save(staging);
+    await sentences.save(staging);
     for (const name of ARTIFACTS) {
       const data = await readFile(path.join(staging, name));
       manifest.artifacts[name] = { bytes: data.length, sha256: sha256(data) };

@@ -9,7 +9,7 @@ import { IndexCorruptError } from './errors.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 /** Bump when the layout or meaning of any index file changes; an old index is then rebuilt. */
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
 
 export interface ModelInfo {
   id: string;
