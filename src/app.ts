@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AnswerPipeline } from './answer/pipeline.ts';
 import { ConversationStore, DEFAULT_LIMITS, type ConversationLimits } from './answer/conversations.ts';
-import { ExtractiveAnswerer } from './answer/extractive.ts';
+import { ExtractiveAnswerer, loadAnswerModel, type AnswerModel } from './answer/extractive.ts';
 import { LlmAnswerer } from './answer/llm.ts';
 import { describeLlmConfig, llmConfigFromEnv, type LlmConfig } from './answer/llm-config.ts';
 import { writeFileAtomic } from './index/atomic.ts';
@@ -12,6 +12,7 @@ import { Bm25Index, buildChunkIndex, type Bm25Json } from './index/lexical/index
 import type { Embedder, LexicalIndex } from './index/ports.ts';
 import type { CorpusStore } from './index/store.ts';
 import type { HnswVectorStore } from './index/vector-store.ts';
+import { loadRanker, type LinearModel } from './retrieve/ranker.ts';
 import { HybridRetriever } from './retrieve/retriever.ts';
 import { corpusDir, indexDir } from './util/paths.ts';
 import { logStatus } from './util/progress.ts';
@@ -46,6 +47,10 @@ export interface AppOptions {
   embedder?: Embedder;
   /** An OpenAI-compatible LLM; by default from POLICY_ASSISTANT_LLM_* env, offline when unset. */
   llm?: LlmConfig | null;
+  /** The learned ranker; by default the committed one, null for first-stage order (fitting, CV). */
+  ranker?: LinearModel | null;
+  /** The answerer's learned models; by default the committed ones, null for unfitted defaults. */
+  answerModel?: AnswerModel | null;
 }
 
 const LEXICAL_FILE = 'lexical.json';
@@ -61,14 +66,15 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
     onProgress: opts.onIndexProgress,
   });
   const lexical = await lexicalIndexFor(index.dir, index.store, opts.quiet);
-  const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical });
+  const ranker = opts.ranker === undefined ? loadRanker() : (opts.ranker ?? undefined);
+  const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical, sentences: index.sentences, ranker });
   const conversations = opts.conversations ?? new ConversationStore(opts.conversationLimits ?? DEFAULT_LIMITS);
   const llm = opts.llm === undefined ? llmConfigFromEnv() : (opts.llm ?? undefined);
   if (llm) logStatus(`answers: LLM mode, ${describeLlmConfig(llm)} (offline fallback on error or timeout)`, { quiet: opts.quiet });
   const answers = new AnswerPipeline({
     retriever,
     lexical,
-    extractive: new ExtractiveAnswerer(),
+    extractive: new ExtractiveAnswerer(opts.answerModel === undefined ? loadAnswerModel() : (opts.answerModel ?? undefined)),
     llm: llm && new LlmAnswerer(llm),
     llmTimeoutMs: llm?.timeoutMs,
     conversations,

@@ -1,182 +1,219 @@
-import { statesKind, type AnswerKind } from './question.ts';
+import { readFileSync } from 'node:fs';
+import { stripMarker } from '../chunk/sentences.ts';
+import { coverageOf, FEATURES, type FeatureName } from '../retrieve/evidence.ts';
+import { statesKind } from '../retrieve/question.ts';
+import { checkModel, linearScore, sigmoid, type LinearModel } from '../retrieve/ranker.ts';
+import { projectFile } from '../util/paths.ts';
 import { REGIONS } from './regions.ts';
-import { sentencesOf, stripMarker, type Sentence } from './sentences.ts';
 import type { AnswerInput, Answerer, ContextClause, Draft, DraftCitation } from './types.ts';
 
 /**
- * The offline answerer: no LLM. It picks, from the retrieved clauses, the sentences that state what
- * the question asks (an amount, a period, a department, a condition), leads with the best one and
- * quotes the supporting passages verbatim, each tied to a citation. When the clauses do not state
- * that kind of fact it abstains, showing the closest clause as related rather than as the answer.
+ * The offline answerer: no LLM. The retriever has already reordered the clauses with the learned
+ * ranker; this answerer decides, with two more fitted models (scripts/fit.ts → answerer.v1.json):
+ *  - whether the corpus answers the question at all (a logistic model over the evidence of the
+ *    best clauses, with a threshold chosen by cross-validation for ≤ 5% false abstention);
+ *  - which sentence of a clause states the answer (a conditional logit over its sentences).
+ * The first line states that sentence; the quotes follow; further clauses are cited while the
+ * ranker is not yet sure enough (their probability mass), so the reader sees the two or three best
+ * passages honestly rather than one confident guess.
  */
-export interface AbstainConfig {
-  /** Below this cosine similarity of the best clause, with weak term overlap, nothing answers. */
-  minDense: number;
-  /** Share of the question's weighted terms the best sentence must contain when the dense score is low. */
-  minCoverage: number;
+export const SENTENCE_FEATURES = ['similarity', 'similarityGap', 'coverage', 'states', 'first', 'length', 'heading'] as const;
+export const ANSWERABLE_FEATURES = ['confidence', 'rerank', 'sentence', 'dense', 'coverage', 'states', 'statesBest', 'leadStates', 'asksKind', 'unknown', 'sentenceRank'] as const;
+
+export interface AnswerModel {
+  version: 1;
+  sentence: LinearModel;
+  answerable: LinearModel & { bias: number };
+  /** P(answerable) below this abstains. */
+  threshold: number;
 }
 
-export const DEFAULT_ABSTAIN: AbstainConfig = { minDense: 0.55, minCoverage: 0.35 };
+export const ANSWERER_FILE = 'src/answer/answerer.v1.json';
 
-/** A window of one to three consecutive sentences of a clause: the unit the answer quotes. */
-interface Candidate {
+export function loadAnswerModel(): AnswerModel | undefined {
+  const file = projectFile(ANSWERER_FILE);
+  if (!file) return undefined;
+  const model = JSON.parse(readFileSync(file, 'utf8')) as AnswerModel;
+  checkModel(model.sentence, SENTENCE_FEATURES, `${file} (sentence)`);
+  checkModel(model.answerable, ANSWERABLE_FEATURES, `${file} (answerable)`);
+  if (!Number.isFinite(model.threshold)) throw new Error(`${file} has no threshold`);
+  return model;
+}
+
+/** Probability mass of the ranker's softmax that the cited clauses should cover. */
+const CITED_MASS = 0.95;
+const MAX_CITATIONS = 3;
+const MAX_QUOTE = 300;
+
+/** A sentence of a context clause, scored as the passage that states the answer. */
+export interface ScoredSentence {
   ctx: ContextClause;
-  sentences: Sentence[];
-  /** The sentence that states the answer best; the answer's first line. */
-  lead: Sentence;
-  /** Weighted share of question terms the window (with its clause heading) holds. */
-  coverage: number;
-  /** Whether it states the kind of fact asked for. */
-  states: boolean;
+  start: number;
+  end: number;
+  text: string;
+  features: number[];
   score: number;
 }
 
-const MAX_WINDOW = 3;
-/** Words that name the kind of fact asked for rather than its subject. */
-const FACT_WORDS = /^(工作日|工作日内|日内|日|天|年|月|个月|年度|每年|每月|期限|时限|时间|金额|万元|元|比例|股比|多少|最高|最多|部门|机构|单位|负责)$/;
-const MAX_WINDOW_CHARS = 300;
+const feature = (ctx: ContextClause, name: FeatureName): number => ctx.features?.[FEATURES.indexOf(name)] ?? 0;
+
+/** A heading line names a topic but states nothing. */
+function isHeading(ctx: ContextClause, text: string, start: number): boolean {
+  const body = stripMarker(text);
+  return body.replace(/[。；]$/, '') === stripMarker(ctx.clause.number) || (!/[。；！？]$/.test(body) && body.length <= 40 && start === 0 && !isRecord(ctx));
+}
+
+export const isRecord = (ctx: Pick<ContextClause, 'clause'>): boolean => ctx.clause.number === '标题' || ctx.clause.number === '落款';
+
+/** Feature rows of a clause's sentences (SENTENCE_FEATURES order). */
+export function sentenceRows(ctx: ContextClause, input: Pick<AnswerInput, 'terms' | 'analysed'>): Omit<ScoredSentence, 'score'>[] {
+  const kinds = input.analysed.kinds.filter((k) => k !== 'open');
+  const sents = ctx.sentences ?? [{ start: 0, end: ctx.clause.text.length, similarity: ctx.scores.dense ?? 0 }];
+  const best = Math.max(...sents.map((s) => s.similarity));
+  return sents.map((s, i) => {
+    const text = ctx.clause.text.slice(s.start, s.end);
+    const values: Record<(typeof SENTENCE_FEATURES)[number], number> = {
+      similarity: s.similarity,
+      similarityGap: s.similarity - best,
+      coverage: coverageOf(text, input.terms),
+      states: kinds.length ? (kinds.some((k) => statesKind(text, k)) ? 1 : 0) : 0.5,
+      first: i === 0 ? 1 : 0,
+      length: Math.log(1 + text.length),
+      heading: isHeading(ctx, text, s.start) ? 1 : 0,
+    };
+    return { ctx, start: s.start, end: s.end, text, features: SENTENCE_FEATURES.map((f) => values[f]) };
+  });
+}
+
+/** Softmax of the ranker's scores over the context: how sure it is of each clause. */
+export function confidences(context: ContextClause[]): number[] {
+  const s = context.map((c) => c.scores.rerank ?? 0);
+  const m = Math.max(...s);
+  const e = s.map((x) => Math.exp(x - m));
+  const total = e.reduce((a, b) => a + b, 0) || 1;
+  return e.map((x) => x / total);
+}
+
+/** Question-level evidence for the answerable model (ANSWERABLE_FEATURES order). */
+export function answerableRow(input: AnswerInput, lead: ScoredSentence | undefined): number[] {
+  const top = input.context[0];
+  const kinds = input.analysed.kinds.filter((k) => k !== 'open');
+  const words = input.terms.length + input.unknownTerms.length;
+  if (!top) return ANSWERABLE_FEATURES.map(() => 0);
+  const values: Record<(typeof ANSWERABLE_FEATURES)[number], number> = {
+    confidence: confidences(input.context)[0]!,
+    rerank: top.scores.rerank ?? 0,
+    sentence: feature(top, 'sentence'),
+    dense: feature(top, 'dense'),
+    coverage: feature(top, 'coverage'),
+    states: feature(top, 'states'),
+    statesBest: feature(top, 'statesBest'),
+    leadStates: lead ? lead.features[SENTENCE_FEATURES.indexOf('states')]! : 0,
+    asksKind: kinds.length ? 1 : 0,
+    unknown: words ? input.unknownTerms.length / words : 0,
+    sentenceRank: feature(top, 'sentenceRank'),
+  };
+  return ANSWERABLE_FEATURES.map((f) => values[f]);
+}
 
 export class ExtractiveAnswerer implements Answerer {
   readonly mode = 'extractive' as const;
 
-  constructor(readonly abstain: AbstainConfig = DEFAULT_ABSTAIN) {}
+  /** Without a model (not fitted yet) it never abstains on evidence and leads with the best sentence by similarity. */
+  constructor(readonly model?: AnswerModel) {}
+
+  /** The sentence of a clause that states the answer best. */
+  leadOf(ctx: ContextClause, input: AnswerInput, avoid: string[] = []): ScoredSentence | undefined {
+    const rows = sentenceRows(ctx, input).map((r) => ({ ...r, score: this.model ? linearScore(this.model.sentence, r.features) : r.features[0]! - r.features[6]! }));
+    const usable = rows.filter((r) => stripMarker(r.text).length >= 2);
+    // A follow-up should not get the sentence it was already given.
+    const fresh = usable.filter((r) => !avoid.some((a) => a.includes(r.text)));
+    return (fresh.length ? fresh : usable).sort((a, b) => b.score - a.score)[0];
+  }
+
+  probability(input: AnswerInput, lead: ScoredSentence | undefined): number {
+    return this.model ? sigmoid(linearScore(this.model.answerable, answerableRow(input, lead))) : 1;
+  }
 
   async answer(input: AnswerInput): Promise<Draft> {
-    const { context, analysed } = input;
+    const { context } = input;
     const outside = outOfScope(input.unknownTerms);
     if (outside) return abstention(input, undefined, outside);
-    const kinds = analysed.kinds.filter((k) => k !== 'open');
-    const ranked = rankWindows(context, input.terms, kinds);
-    const parts = analysed.parts.length > 1 ? analysed.parts : [input.searched];
-    // One lead per part of the question; parts may be answered by different sentences of one clause.
-    const picks: Candidate[] = [];
-    for (const part of parts) {
-      const forPart = part === input.searched ? ranked : rankWindows(context, weightsFor(part, input), kinds);
-      const best = forPart.find((c) => !picks.some((p) => overlaps(p, c)));
-      if (best) picks.push(best);
-    }
-    const lead = picks[0];
-    if (!lead || this.unsupported(lead, kinds, ranked, input.terms)) return abstention(input, lead ?? ranked[0]);
+    const previous = input.history.length ? [input.history[input.history.length - 1]!.answer] : [];
+    const top = context[0];
+    const lead = top && this.leadOf(top, input, previous);
+    if (!top || !lead || (this.model && this.probability(input, lead) < this.model.threshold)) return abstention(input, top);
 
-    // Supporting quotes: the best window of the other top clauses that share enough of the question.
-    const support = bestPerClause(ranked).filter(
-      (c) => c.ctx.rank <= 3 && c.coverage >= lead.coverage * 0.6 && !picks.some((p) => p.ctx.clause.id === c.ctx.clause.id),
-    );
-    const chosen = [...picks, ...support].slice(0, 3);
+    // Further clauses while the ranker's confidence in those cited stays below CITED_MASS; never a
+    // preamble, and never another document's clause when the question cites one by number.
+    const conf = confidences(context);
+    const chosen: ScoredSentence[] = [lead];
+    let mass = conf[0]!;
+    for (let i = 1; i < context.length && chosen.length < MAX_CITATIONS && mass < CITED_MASS; i++) {
+      const ctx = context[i]!;
+      if (ctx.clause.number === '序言' || (top.scores.reference === 'clause' && ctx.clause.docId !== top.clause.docId)) continue;
+      const s = this.leadOf(ctx, input, previous);
+      if (!s || chosen.some((c) => c.text === s.text)) continue;
+      chosen.push(s);
+      mass += conf[i]!;
+    }
     const citations: DraftCitation[] = chosen.map((c, i) => ({ n: i + 1, clauseId: c.ctx.clause.id, quote: quoteOf(c) }));
-    return { text: compose(input, chosen, citations, picks.length), citations, abstained: false, notices: [] };
-  }
-
-  /**
-   * Nothing is close enough to the question, or the question asks for a kind of fact (an amount, a
-   * period, a department) that no top clause states next to the question's most specific terms.
-   */
-  private unsupported(lead: Candidate, kinds: AnswerKind[], ranked: Candidate[], terms: AnswerInput['terms']): boolean {
-    const top = Math.max(...ranked.map((c) => c.ctx.scores.dense ?? 0));
-    if (top < this.abstain.minDense && lead.coverage < this.abstain.minCoverage) return true;
-    if (!kinds.length) return false;
-    // The fact must be stated next to the question's most specific word that the lead clause uses
-    // (not a word of the fact asked for, such as 天 or 部门): a period stated beside something else
-    // in the same clause answers a different question.
-    if (!lead.states) return true;
-    // …and the passage stating it must be about the question's subject as much as the best match is.
-    const subject = terms.filter((t) => !FACT_WORDS.test(t.term));
-    const about = (c: Candidate) => coverageOf(`${headingOf(c.ctx)} ${textOf(c)}`, subject);
-    if (about(lead) < 0.6 * Math.max(...ranked.filter((c) => c.ctx.rank <= 2).map(about))) return true;
-    const clause = `${headingOf(lead.ctx)} ${lead.ctx.clause.text}`;
-    const focus = [...terms].sort((a, b) => b.weight - a.weight).find((t) => !FACT_WORDS.test(t.term) && clause.includes(t.term))?.term;
-    return !!focus && !`${headingOf(lead.ctx)} ${textOf(lead)}`.includes(focus);
+    return { text: compose(input, chosen, citations), citations, abstained: false, notices: [] };
   }
 }
 
-function weightsFor(part: string, input: AnswerInput): { term: string; weight: number }[] {
-  const own = input.terms.filter((t) => part.includes(t.term));
-  return own.length ? own : input.terms;
-}
-
-/** The clause's own heading without its number: "二、4.支持成果转化" → "支持成果转化". */
-const headingOf = (ctx: ContextClause): string => stripMarker(ctx.clause.number).replace(/^序言$/, '');
-
-const textOf = (c: Pick<Candidate, 'ctx' | 'sentences'>): string =>
-  c.ctx.clause.text.slice(c.sentences[0]!.start, c.sentences[c.sentences.length - 1]!.end);
-
-/** A heading line names a topic but states nothing; it may not lead an answer. */
-function isHeadingLine(ctx: ContextClause, s: Sentence): boolean {
-  const body = stripMarker(s.text);
-  return body.replace(/[。；]$/, '') === headingOf(ctx) || (!/[。；！？]$/.test(body) && body.length <= 40 && s.start === 0);
-}
-
-/** Weighted share of the terms that text contains. */
-function coverageOf(text: string, terms: AnswerInput['terms']): number {
-  const total = terms.reduce((sum, t) => sum + t.weight, 0) || 1;
-  return terms.reduce((sum, t) => sum + (text.includes(t.term) ? t.weight : 0), 0) / total;
-}
-
-function rankWindows(context: ContextClause[], terms: AnswerInput['terms'], kinds: AnswerKind[]): Candidate[] {
-  const coverage = (text: string) => coverageOf(text, terms);
-  const out: Candidate[] = [];
-  for (const ctx of context) {
-    const heading = headingOf(ctx);
-    const sentences = sentencesOf(ctx.clause.text).filter((s) => stripMarker(s.text).length >= 4 && !isHeadingLine(ctx, s));
-    for (let i = 0; i < sentences.length; i++)
-      for (let n = 1; n <= MAX_WINDOW && i + n <= sentences.length; n++) {
-        const win = sentences.slice(i, i + n);
-        const text = textOf({ ctx, sentences: win });
-        if (n > 1 && text.length > MAX_WINDOW_CHARS) break;
-        const cov = coverage(`${heading} ${text}`);
-        const states = kinds.some((k) => statesKind(text, k));
-        const lead = [...win].sort((a, b) => rankSentence(b) - rankSentence(a))[0]!;
-        // Retrieval rank carries the question's meaning beyond shared words; coverage picks the
-        // passage; one stating the kind of fact asked for is most likely the answer; shorter is better.
-        const score = cov + 0.5 / (ctx.rank + 1) + (states ? 0.4 : 0) - 0.03 * (n - 1);
-        out.push({ ctx, sentences: win, lead, coverage: cov, states, score });
-      }
-    function rankSentence(s: Sentence): number {
-      return coverage(s.text) + (kinds.some((k) => statesKind(s.text, k)) ? 0.4 : 0);
-    }
-  }
-  return out.sort((a, b) => b.score - a.score);
-}
-
-const overlaps = (a: Candidate, b: Candidate): boolean =>
-  a.ctx.clause.id === b.ctx.clause.id && a.sentences[0]!.start < b.sentences.at(-1)!.end && b.sentences[0]!.start < a.sentences.at(-1)!.end;
-
-function bestPerClause(cands: Candidate[]): Candidate[] {
-  const seen = new Set<string>();
-  return cands.filter((c) => !seen.has(c.ctx.clause.id) && seen.add(c.ctx.clause.id));
-}
-
-/** The window, run on to the end of its sentence when it stops at a "；" or "：" inside one. */
-function quoteOf(c: Candidate): string {
-  const text = c.ctx.clause.text;
-  const start = c.sentences[0]!.start;
-  let end = c.sentences[c.sentences.length - 1]!.end;
-  if (/[；;：:]$/.test(text.slice(start, end))) {
-    // A semicolon list is one sentence: run on to its full stop or the end of the paragraph.
-    const stop = text.slice(end).search(/[。！？]|\n(?![（(]?[一二三四五六七八九十\d]+[、.．)）])/);
-    const full = stop < 0 ? text.length : end + stop + (text[end + stop] === '\n' ? 0 : 1);
-    if (full - start <= MAX_WINDOW_CHARS * 2) end = full;
-  }
+/**
+ * The quote: the whole clause when it is short; else the lead sentence with the sentences after it
+ * up to MAX_QUOTE characters (conditions and amounts often follow the sentence naming the measure),
+ * starting one sentence earlier when that one introduces the lead ("应具备以下条件：").
+ */
+function quoteOf(s: ScoredSentence): string {
+  const text = s.ctx.clause.text;
+  if (text.length <= MAX_QUOTE || isRecord(s.ctx)) return text;
+  const sents = s.ctx.sentences ?? [];
+  const before = sents.filter((x) => x.end <= s.start).at(-1);
+  const start = before && /[：:]$/.test(text.slice(before.start, before.end)) ? before.start : s.start;
+  let end = s.end;
+  for (const x of sents) if (x.start >= end && x.end - start <= MAX_QUOTE) end = x.end;
   return text.slice(start, end);
 }
 
 const where = (c: ContextClause): string => c.clause.label;
 
-function compose(input: AnswerInput, chosen: Candidate[], citations: DraftCitation[], leads: number): string {
+const isoToChinese = (iso: string): string => {
+  const [y, m, d] = iso.split('-').map(Number);
+  return `${y}年${m}月${d}日`;
+};
+
+/** A document's own record (issuer, date, 文号) stated from its metadata, for 标题 and 落款 leads. */
+function recordLine(c: ContextClause, en: boolean): string {
+  const d = c.document;
+  const parts = en
+    ? [d.issuer && `issued by ${d.issuer}`, d.issueDate && `on ${d.issueDate}`, d.docNumber && `document number ${d.docNumber}`]
+    : [d.issuer && `发文机关为${d.issuer}`, d.issueDate && `发布日期为${isoToChinese(d.issueDate)}`, d.docNumber && `文号为${d.docNumber}`];
+  const stated = parts.filter(Boolean).join(en ? ', ' : '，');
+  return en ? `《${d.title}》 was ${stated || 'issued as quoted below'}.` : `《${d.title}》${stated || '的落款与文号见原文'}。`;
+}
+
+/**
+ * First line: the fact, in the lead sentence's words (or the document record); then the quote it
+ * rests on, once; then any further passages with theirs, introduced as such.
+ */
+function compose(input: AnswerInput, chosen: ScoredSentence[], citations: DraftCitation[]): string {
   const en = input.lang === 'en';
-  const lines: string[] = [];
-  const leadParts = chosen.slice(0, leads).map((c, i) => {
-    const fact = stripMarker(c.lead.text).replace(/[。；;，,]$/, '');
-    return en ? `According to ${where(c.ctx)}: “${fact}” [${i + 1}]` : `根据${where(c.ctx)}，${fact}。[${i + 1}]`;
-  });
-  lines.push(leadParts.join(en ? '\n' : '\n'));
-  lines.push('');
-  lines.push(en ? 'Sources (quoted verbatim; the policies are in Chinese):' : '依据原文：');
-  citations.forEach((cit, i) => lines.push(`[${cit.n}] ${where(chosen[i]!.ctx)}：“${cit.quote.replace(/\n/g, ' ')}”`));
+  const lead = chosen[0]!;
+  const fact = stripMarker(lead.text).replace(/[。；;，,：:]$/, '');
+  const first = isRecord(lead.ctx) ? recordLine(lead.ctx, en) : en ? `The policy states: “${fact}”.` : `${fact}。`;
+  const quoteLine = (i: number) => `[${citations[i]!.n}] ${where(chosen[i]!.ctx)}${en ? ': ' : '：'}“${citations[i]!.quote.replace(/\n/g, ' ')}”`;
+  const lines = [`${first}[1]`, quoteLine(0)];
+  if (chosen.length > 1) {
+    lines.push('', en ? 'See also (quoted verbatim; the policies are in Chinese):' : '另见：');
+    for (let i = 1; i < chosen.length; i++) lines.push(quoteLine(i));
+  } else if (en) lines.push('(Quoted verbatim; the policies are in Chinese.)');
   return lines.join('\n');
 }
 
-function abstention(input: AnswerInput, closest: Candidate | undefined, outside?: string): Draft {
+function abstention(input: AnswerInput, closest: ContextClause | undefined, outside?: string): Draft {
   const en = input.lang === 'en';
   const asked = input.question.trim().replace(/[？?。]+$/, '');
   let text = en
@@ -186,10 +223,10 @@ function abstention(input: AnswerInput, closest: Candidate | undefined, outside?
     text += en
       ? ` The collection holds Beijing policies and none of them mentions ${outside}.`
       : `收录的是北京市的政策文件，其中没有涉及“${outside}”的内容。`;
-  } else if (closest && (closest.ctx.scores.dense ?? 0) >= 0.45) {
+  } else if (closest) {
     text += en
-      ? ` The closest related clause is ${where(closest.ctx)}, shown for reference only — it does not state what you asked.`
-      : `最相关的是${where(closest.ctx)}，仅供参考，其中并未写明您所问的内容。`;
+      ? ` The closest related clause is ${where(closest)}, shown for reference only — it does not state what you asked.`
+      : `最相关的是${where(closest)}，仅供参考，其中并未写明您所问的内容。`;
   }
   return { text, citations: [], abstained: true, notices: [] };
 }

@@ -1,7 +1,8 @@
 import type { LexicalIndex } from '../index/ports.ts';
+import { weightedTerms } from '../retrieve/evidence.ts';
 import type { HybridRetriever, SearchResult } from '../retrieve/retriever.ts';
 import type { ConversationStore, Turn } from './conversations.ts';
-import { analyse, isFollowUp } from './question.ts';
+import { analyse, isFollowUp } from '../retrieve/question.ts';
 import { timeNotices } from './time.ts';
 import type { Answer, AnswerInput, Answerer, ContextClause, Draft } from './types.ts';
 import { verifyDraft } from './verify.ts';
@@ -35,12 +36,8 @@ export class AnswerPipeline {
     const { conversations } = this.deps;
     const id = conversationId ?? conversations.newId();
     const history = conversations.history(id);
-    const searched = await this.searchedFor(question, history);
-    const analysed = analyse(question);
-    const retrieval = await this.retrieve(searched, analysed.parts);
-    const context = toContext(retrieval.results);
-    const terms = this.terms(retrieval.searched);
-    const input: AnswerInput = { question, searched, analysed, lang: retrieval.lang, context, history, terms: terms.known, unknownTerms: terms.unknown };
+    const input = await this.prepare(question, history);
+    const { searched, context } = input;
 
     const notices: string[] = [];
     let draft: Draft;
@@ -83,8 +80,20 @@ export class AnswerPipeline {
       abstained,
       notices,
       mode,
+      searched,
       related: abstained ? context.slice(0, 2).map((c) => ({ id: c.clause.id, label: c.clause.label })) : [],
     };
+  }
+
+  /** What an answerer is given: the question as searched, the reranked context and its evidence. */
+  async prepare(question: string, history: Turn[]): Promise<AnswerInput> {
+    const searched = await this.searchedFor(question, history);
+    const analysed = analyse(question);
+    const retrieval = await this.retrieve(searched, analysed.parts);
+    const context = toContext(retrieval.results);
+    const known = weightedTerms(this.deps.lexical, retrieval.searched);
+    const unknownTerms = [...new Set(this.deps.lexical.tokenize(retrieval.searched))].filter((t) => !this.deps.lexical.docFreq(t));
+    return { question, searched, analysed, lang: retrieval.lang, context, history, terms: known, unknownTerms };
   }
 
   private get llmTimeoutMs(): number {
@@ -112,20 +121,6 @@ export class AnswerPipeline {
     for (let i = 0; i < 10; i++) for (const list of [...perPart.map((p) => p.results), whole.results]) if (list[i]) merged.push(list[i]!);
     return { results: merged, lang: whole.query.lang, searched: whole.query.searched };
   }
-
-  /** Query words weighted by inverse document frequency (for picking sentences), and those no text has. */
-  private terms(searched: string): { known: { term: string; weight: number }[]; unknown: string[] } {
-    const { lexical } = this.deps;
-    const n = lexical.size || 1;
-    const known: { term: string; weight: number }[] = [];
-    const unknown: string[] = [];
-    for (const term of new Set(lexical.tokenize(searched))) {
-      const df = lexical.docFreq(term);
-      if (df) known.push({ term, weight: Math.log(1 + (n - df + 0.5) / (df + 0.5)) });
-      else unknown.push(term);
-    }
-    return { known, unknown };
-  }
 }
 
 /** A follow-up ("那申请条件呢？") is searched together with the question it follows. */
@@ -140,7 +135,7 @@ function toContext(results: SearchResult[]): ContextClause[] {
   const out: ContextClause[] = [];
   for (const r of results) {
     if (out.some((c) => c.clause.id === r.clause.id)) continue;
-    out.push({ n: out.length + 1, clause: r.clause, document: r.document, scores: r.scores, rank: out.length });
+    out.push({ n: out.length + 1, clause: r.clause, document: r.document, scores: r.scores, rank: out.length, sentences: r.sentences, features: r.features });
     if (out.length >= CONTEXT_CLAUSES) break;
   }
   return out;

@@ -1,6 +1,7 @@
 import type { Clause, PolicyDocument } from '../parse/types.ts';
+import type { SentenceEvidence } from '../retrieve/evidence.ts';
 import type { Scores } from '../retrieve/retriever.ts';
-import type { AnalysedQuestion } from './question.ts';
+import type { AnalysedQuestion } from '../retrieve/question.ts';
 import type { Turn } from './conversations.ts';
 
 /** A retrieved clause offered to an answerer, numbered as the answer may cite it. */
@@ -11,6 +12,10 @@ export interface ContextClause {
   /** Retrieval scores of the clause's best chunk. */
   scores: Scores;
   rank: number;
+  /** The clause's sentences and their similarity to the question. */
+  sentences?: SentenceEvidence[];
+  /** The ranker's feature row (retrieve/evidence.ts FEATURES). */
+  features?: number[];
 }
 
 export interface DraftCitation {
@@ -70,6 +75,8 @@ export interface Answer {
   abstained: boolean;
   notices: string[];
   mode: 'extractive' | 'llm';
+  /** The query that was searched: a follow-up with its context filled in (for debugging). */
+  searched: string;
   /** Clauses shown as related, not as the answer, when abstaining. */
   related: { id: string; label: string }[];
 }

@@ -56,9 +56,10 @@ const Answer = obj(
     abstained: { type: 'boolean', description: 'true when no clause answers the question' },
     notices: { ...strs, description: 'validity and expiry warnings about the cited measures, and other caveats' },
     mode: { enum: ['extractive', 'llm'] },
+    searched: { ...str, description: 'the query that was searched: a follow-up with its conversation context filled in' },
     related: { type: 'array', items: obj({ id: str, label: str }, ['id', 'label']), description: 'clauses shown for reference when abstaining' },
   },
-  ['conversationId', 'answer', 'citations', 'abstained', 'notices', 'mode', 'related'],
+  ['conversationId', 'answer', 'citations', 'abstained', 'notices', 'mode', 'searched', 'related'],
 );
 
 const scores = obj({

@@ -111,6 +111,7 @@ const answerOutput = z.object({
   abstained: z.boolean().describe('True when the corpus does not support an answer'),
   notices: z.array(z.string()),
   mode: z.enum(['extractive', 'llm']),
+  searched: z.string().describe('The query that was searched (a follow-up with its context filled in)'),
   related: z.array(z.object({ id: z.string(), label: z.string() })).describe('Clauses shown as related when abstaining'),
 });
 

@@ -86,3 +86,9 @@ export function isFollowUp(text: string): boolean {
   const t = text.trim();
   return /^(那|那么|那如果|如果是|如果|它|它们|这个|这些|该|其|还有|另外|and |what about|how about|then )/i.test(t) || t.replace(/[\s\p{P}]/gu, '').length <= 8;
 }
+
+/** A question about a document itself: who issued it, when, its 文号, when it takes effect or ends. */
+const ABOUT_DOCUMENT =
+  /(文号|发文|哪个(部门|单位|机构).{0,3}(发|出|印发|制定)|哪些(部门|单位).{0,6}(发|出台)|谁(发|出台|印发|制定)|哪天(发|出|印发)|什么时候(发|印发|出台|发布|施行|生效|实施|开始执行)|(发布|印发|出台)(的)?(时间|日期)|施行|生效|有效期|还有效|失效|废止|一起发|联合(发|印发)|who issued|issued by|which (department|body|agency) issued|when was .* (issued|published)|effective|expire|still (valid|in force)|document number)/i;
+
+export const asksAboutDocument = (text: string): boolean => ABOUT_DOCUMENT.test(text);

@@ -1,11 +1,14 @@
 import type { Chunk } from '../chunk/chunk.ts';
 import type { Embedder, LexicalIndex, VectorStore } from '../index/ports.ts';
 import type { Clause, PolicyDocument } from '../parse/types.ts';
+import type { SentenceIndex } from '../index/sentences.ts';
 import type { CorpusStore } from '../index/store.ts';
 import { matchesFilter, type DocumentFilter } from '../tools/documents.ts';
 import { expandColloquial } from './colloquial/expand.ts';
+import { candidateFeatures, queryEvidence, sentenceEvidence, type SentenceEvidence } from './evidence.ts';
 import { isMostlyEnglish, translateQuery, type QueryTranslation } from './english/translate.ts';
 import { InvalidQueryError } from './errors.ts';
+import { linearScore, type LinearModel } from './ranker.ts';
 import { articleOf, parseReference, resolveDocuments } from './reference.ts';
 
 /**
@@ -40,6 +43,8 @@ export interface Scores {
   reference?: 'clause' | 'document';
   /** Query terms BM25 matched. */
   matched?: string[];
+  /** The learned ranker's score (a logit within this query), when it reordered the results. */
+  rerank?: number;
 }
 
 export interface SearchResult {
@@ -47,6 +52,10 @@ export interface SearchResult {
   clause: Clause;
   document: PolicyDocument;
   scores: Scores;
+  /** The clause's sentences and their similarity to the question (with the sentence index). */
+  sentences?: SentenceEvidence[];
+  /** The ranker's feature row (evidence.ts FEATURES), for answerers and explanations. */
+  features?: number[];
 }
 
 export interface SearchOutcome {
@@ -68,7 +77,13 @@ export interface RetrieverDeps {
   embedder: Embedder;
   vectors: VectorStore;
   lexical: LexicalIndex;
+  /** Sentence vectors; with a ranker, the first-stage pool is reordered by the learned scorer. */
+  sentences?: SentenceIndex;
+  ranker?: LinearModel;
 }
+
+/** Clauses the first stage hands to the ranker: its R@20 is the ceiling of the reranked R@k. */
+export const RERANK_POOL = 20;
 
 export interface FusionConfig {
   method: 'rrf' | 'weighted';
@@ -116,8 +131,9 @@ export class HybridRetriever {
 
     const depth = Math.max(this.fusion.depth, k);
     const mode = opts.mode ?? 'hybrid';
+    const queryVector = mode === 'lexical' ? undefined : (await embedder.embedQueries([searched]))[0]!;
     const [dense, lex] = await Promise.all([
-      mode === 'lexical' ? [] : embedder.embedQueries([searched]).then(([v]) => vectors.search(v!, depth, filter)),
+      queryVector ? vectors.search(queryVector, depth, filter) : [],
       mode === 'dense' ? [] : lexical.search(lexicalQuery, depth, filter),
     ]);
 
@@ -169,7 +185,17 @@ export class HybridRetriever {
         ...ranked.filter(([id]) => !pinnedChunks.some((c) => c.id === id)),
       ];
     }
-    return { results: this.collapse(ranked, k), query: outcomeQuery };
+    const { ranker, sentences } = this.deps;
+    if (!ranker || !sentences || !queryVector || mode !== 'hybrid') return { results: this.collapse(ranked, k), query: outcomeQuery };
+    const pool = this.collapse(ranked, Math.max(k, RERANK_POOL));
+    const q = queryEvidence(sentences, lexical, queryVector, original, searched);
+    const evidence = pool.map((r) => sentenceEvidence(sentences, q, r.clause.id));
+    const rows = candidateFeatures(pool, evidence, q);
+    const reranked = pool
+      .map((r, i) => ({ ...r, scores: { ...r.scores, rerank: linearScore(ranker, rows[i]!) }, sentences: evidence[i], features: rows[i] }))
+      // The clause a question cites by number stays first.
+      .sort((a, b) => Number(b.scores.reference === 'clause') - Number(a.scores.reference === 'clause') || b.scores.rerank - a.scores.rerank);
+    return { results: reranked.slice(0, k), query: outcomeQuery };
   }
 
   /**

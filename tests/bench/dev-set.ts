@@ -50,3 +50,61 @@ export function judgeAnswer(q: DevQuestion, a: { answer: string; citations: { qu
     hitsGold: a.citations.some((c) => q.gold.some((g) => coverage(c.quote, g.span) >= 0.6)),
   };
 }
+
+export interface JudgedAnswer {
+  answer: string;
+  citations: { quote: string }[];
+  abstained: boolean;
+}
+
+/** The first paragraph of an answer: what people read. */
+export const firstParagraph = (text: string): string => text.split(/\n\s*\n/)[0] ?? '';
+
+export interface AnswerSummary {
+  answerable: number;
+  unanswerable: number;
+  /** States a key and cites a gold clause. */
+  correct: number;
+  /** The first paragraph states a key and citation [1] is a gold clause. */
+  firstLine: number;
+  falseAbstention: number;
+  /** Unanswerable questions declined. */
+  declined: number;
+  failures: string[];
+}
+
+/** Scores answers as the held-out sets are scored (see ../shared/eval/README.md). */
+export function scoreAnswers(pairs: { q: DevQuestion; a: JudgedAnswer }[]): AnswerSummary {
+  const s: AnswerSummary = { answerable: 0, unanswerable: 0, correct: 0, firstLine: 0, falseAbstention: 0, declined: 0, failures: [] };
+  for (const { q, a } of pairs) {
+    if (!q.answerable) {
+      s.unanswerable++;
+      if (a.abstained) s.declined++;
+      else s.failures.push(`${q.id} (unanswerable) answered: ${a.answer.slice(0, 80).replace(/\n/g, ' ')}`);
+      continue;
+    }
+    s.answerable++;
+    if (a.abstained) {
+      s.falseAbstention++;
+      s.failures.push(`${q.id} abstained: ${q.question}`);
+      continue;
+    }
+    const { hasKey, hitsGold } = judgeAnswer(q, a);
+    if (hasKey && hitsGold) s.correct++;
+    else s.failures.push(`${q.id} wrong (key ${hasKey ? 'yes' : 'no'}, gold citation ${hitsGold ? 'yes' : 'no'}): ${q.question}`);
+    const first = judgeAnswer(q, { answer: firstParagraph(a.answer), citations: a.citations.slice(0, 1) });
+    if (first.hasKey && first.hitsGold) s.firstLine++;
+  }
+  return s;
+}
+
+const pct = (n: number, d: number) => `${((100 * n) / Math.max(1, d)).toFixed(1)}% (${n}/${d})`;
+
+export function formatAnswers(s: AnswerSummary): string {
+  return [
+    `correct (key + gold citation):        ${pct(s.correct, s.answerable)}`,
+    `first line (key + [1] gold):          ${pct(s.firstLine, s.answerable)}`,
+    `false abstention:                     ${pct(s.falseAbstention, s.answerable)}`,
+    `abstention on unanswerable:           ${pct(s.declined, s.unanswerable)}`,
+  ].join('\n');
+}
