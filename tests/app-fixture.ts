@@ -1,4 +1,4 @@
-import { openApp, type App } from '../src/app.ts';
+import { openApp, type App, type AppOptions } from '../src/app.ts';
 import { CORPUS, ROOT } from './helpers.ts';
 import path from 'node:path';
 
@@ -9,11 +9,11 @@ let opened: Promise<App> | undefined;
  * project's embeddings/ (built by the first file that needs it, then loaded in ~50 ms).
  */
 export function sharedApp(): Promise<App> {
-  opened ??= openApp({
-    corpusDir: CORPUS,
-    indexDir: process.env.POLICY_ASSISTANT_INDEX_DIR ?? path.join(ROOT, 'embeddings'),
-    quiet: true,
-    llm: null,
-  });
+  opened ??= openFixtureApp();
   return opened;
+}
+
+/** Another app over the same corpus and index (with other models, say), opened afresh. */
+export function openFixtureApp(opts: AppOptions = {}): Promise<App> {
+  return openApp({ corpusDir: CORPUS, indexDir: process.env.POLICY_ASSISTANT_INDEX_DIR ?? path.join(ROOT, 'embeddings'), quiet: true, llm: null, ...opts });
 }

@@ -1,26 +1,51 @@
 /**
- * npm run eval:answers [-- --url http://host:port]: asks every dev question through the chat API
- * over HTTP and scores the answers as the held-out set is scored. Without --url it starts the real
- * server on loopback. An answer to an answerable question is correct when its text contains one of
- * answer_key (whitespace ignored) and one of its citations hits a gold span; an unanswerable one
- * must abstain. Every citation's quote is checked verbatim against the clause the API serves.
+ * npm run eval:answers [-- --url http://host:port] [--verbose]: asks every dev question through the
+ * chat API over HTTP and scores the answers as the held-out sets are scored.
+ *
+ * Without --url it reports 5-fold cross-validated figures: the learned models are fitted on four
+ * fifths of dev.jsonl (tests/bench/learning.ts), a real server on loopback is started with them, and
+ * it is asked the fifth it never saw; the five folds are pooled. The committed models (fitted on
+ * every question) are then scored the same way, in-sample, so overfitting is visible. With --url it
+ * scores whatever that server runs. Every citation's quote is checked verbatim against the clause
+ * the API serves.
  */
 import { parseArgs } from 'node:util';
 import { openApp } from '../../src/app.ts';
 import { startServer } from '../../src/http/server.ts';
+import { TransformersEmbedder } from '../../src/index/embedder/index.ts';
 import { squash } from '../helpers.ts';
-import { judgeAnswer, loadDevSet } from './dev-set.ts';
+import { formatAnswers, loadDevSet, scoreAnswers, type DevQuestion, type JudgedAnswer } from './dev-set.ts';
+import { fitAll, foldOf, FOLDS, type FittedModels } from './learning.ts';
 
-interface ChatCitation {
-  id: string;
-  label: string;
-  quote: string;
+interface ChatAnswer extends JudgedAnswer {
+  citations: { id: string; label: string; quote: string }[];
 }
-interface ChatAnswer {
-  answer: string;
-  citations: ChatCitation[];
-  abstained: boolean;
-  notices: string[];
+
+async function ask(base: string, questions: DevQuestion[], verbatim: { checked: number; ok: number; bad: string[] }) {
+  const pairs: { q: DevQuestion; a: ChatAnswer }[] = [];
+  for (const q of questions) {
+    const res = await fetch(`${base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: q.question }) });
+    if (!res.ok) throw new Error(`${q.id}: HTTP ${res.status} ${await res.text()}`);
+    const a = (await res.json()) as ChatAnswer;
+    for (const c of a.citations) {
+      verbatim.checked++;
+      const clause = (await (await fetch(`${base}/api/clauses/${encodeURIComponent(c.id)}`)).json()) as { text?: string };
+      if (clause.text && squash(clause.text).includes(squash(c.quote))) verbatim.ok++;
+      else verbatim.bad.push(`${q.id}: citation ${c.label} is not verbatim`);
+    }
+    pairs.push({ q, a });
+  }
+  return pairs;
+}
+
+async function withServer<T>(models: FittedModels, embedder: TransformersEmbedder, run: (base: string) => Promise<T>): Promise<T> {
+  const app = await openApp({ quiet: true, llm: null, embedder, ranker: models.ranker, answerModel: models.answer });
+  const server = await startServer(app, { port: 0, host: '127.0.0.1' });
+  try {
+    return await run(server.url);
+  } finally {
+    await server.close();
+  }
 }
 
 async function main() {
@@ -29,54 +54,28 @@ async function main() {
   process.env.POLICY_ASSISTANT_RATE_LIMIT_CHAT ??= 'off';
   process.env.POLICY_ASSISTANT_RATE_LIMIT_API ??= 'off';
   const { values } = parseArgs({ options: { url: { type: 'string' }, verbose: { type: 'boolean' } } });
-  const server = values.url ? undefined : await startServer(await openApp({ quiet: true, llm: null }), { port: 0, host: '127.0.0.1' });
-  const base = values.url ?? server!.url;
-  try {
-    const rows = await loadDevSet();
-    let answerable = 0;
-    let correct = 0;
-    let falseAbstain = 0;
-    let unanswerable = 0;
-    let abstained = 0;
-    let citations = 0;
-    let verbatim = 0;
-    const failures: string[] = [];
-    for (const q of rows) {
-      const res = await fetch(`${base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: q.question }) });
-      if (!res.ok) throw new Error(`${q.id}: HTTP ${res.status} ${await res.text()}`);
-      const a = (await res.json()) as ChatAnswer;
-      for (const c of a.citations) {
-        citations++;
-        const clause = (await (await fetch(`${base}/api/clauses/${encodeURIComponent(c.id)}`)).json()) as { text?: string };
-        if (clause.text && squash(clause.text).includes(squash(c.quote))) verbatim++;
-        else failures.push(`${q.id}: citation ${c.label} is not verbatim`);
-      }
-      if (!q.answerable) {
-        unanswerable++;
-        if (a.abstained) abstained++;
-        else failures.push(`${q.id} (unanswerable) answered: ${a.answer.slice(0, 80)}`);
-        continue;
-      }
-      answerable++;
-      if (a.abstained) {
-        falseAbstain++;
-        failures.push(`${q.id} abstained: ${q.question}`);
-        continue;
-      }
-      const { hasKey, hitsGold } = judgeAnswer(q, a);
-      if (hasKey && hitsGold) correct++;
-      else failures.push(`${q.id} wrong (key ${hasKey ? 'yes' : 'no'}, gold citation ${hitsGold ? 'yes' : 'no'}): ${q.question}`);
-    }
-    const pct = (n: number, d: number) => `${((100 * n) / Math.max(1, d)).toFixed(1)}% (${n}/${d})`;
-    console.log(`answer eval over HTTP at ${base} on ${rows.length} dev questions`);
-    console.log(`  correct answers (key + gold citation), answerable: ${pct(correct, answerable)}   target ≥ 80%`);
-    console.log(`  abstention on unanswerable:                        ${pct(abstained, unanswerable)}   target ≥ 75%`);
-    console.log(`  false abstention on answerable:                    ${pct(falseAbstain, answerable)}   target ≤ 5%`);
-    console.log(`  citations verbatim:                                ${pct(verbatim, citations)}   target 100%`);
-    if (values.verbose || failures.length) console.log('\n' + failures.map((f) => `  - ${f}`).join('\n'));
-  } finally {
-    await server?.close();
+  const rows = await loadDevSet();
+  const verbatim = { checked: 0, ok: 0, bad: [] as string[] };
+  const report = (name: string, pairs: { q: DevQuestion; a: ChatAnswer }[]) => {
+    const s = scoreAnswers(pairs);
+    console.log(`\n${name}\n${formatAnswers(s)}`);
+    if (values.verbose) console.log(s.failures.map((f) => `  - ${f}`).join('\n'));
+    return s;
+  };
+  if (values.url) {
+    report(`answers from ${values.url} on ${rows.length} dev questions`, await ask(values.url, rows, verbatim));
+  } else {
+    const embedder = await TransformersEmbedder.create({ quiet: true });
+    const open = (ranker: FittedModels['ranker']) => openApp({ quiet: true, llm: null, embedder, ranker, answerModel: null });
+    const { full, folds } = await fitAll(rows, open);
+    const pooled: { q: DevQuestion; a: ChatAnswer }[] = [];
+    for (let k = 0; k < FOLDS; k++) pooled.push(...(await withServer(folds[k]!, embedder, (base) => ask(base, rows.filter((q) => foldOf(q.id) === k), verbatim))));
+    report(`answers over HTTP, 5-fold cross-validated (each fold answered by a server fitted without it), ${rows.length} dev questions`, pooled);
+    report('answers over HTTP, in-sample (models fitted on every dev question)', await withServer(full, embedder, (base) => ask(base, rows, verbatim)));
   }
+  console.log(`\ncitations verbatim: ${((100 * verbatim.ok) / Math.max(1, verbatim.checked)).toFixed(1)}% (${verbatim.ok}/${verbatim.checked})`);
+  if (verbatim.bad.length) console.log(verbatim.bad.map((f) => `  - ${f}`).join('\n'));
+  process.exit(verbatim.bad.length ? 1 : 0);
 }
 
 await main();

@@ -2,8 +2,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { tools, type Tools } from '../../src/tools/index.ts';
 import { sharedApp } from '../app-fixture.ts';
-import { judgeAnswer, loadDevSet } from '../bench/dev-set.ts';
-import { squash } from '../helpers.ts';
 
 let app: App;
 let t: Tools;
@@ -32,34 +30,33 @@ describe('offline answers', () => {
 
   it('frame English questions in English around the Chinese quotes', async () => {
     const a = await t.answerQuestion({ question: 'What is the cap on foreign ownership of internet access (ISP) services in Beijing?' });
-    expect(a.answer).toMatch(/^According to 《/);
-    expect(a.answer).toMatch(/Sources \(quoted verbatim/);
+    expect(a.answer).toMatch(/^The policy states: “/);
+    expect(a.answer).toMatch(/quoted verbatim; the policies are in Chinese/i);
   });
 
-  it('meet the answer targets on the dev set: ≥ 80% correct, ≥ 75% abstention, ≤ 5% false abstention, all quotes verbatim', async () => {
-    const rows = await loadDevSet();
-    let correct = 0;
-    let answerable = 0;
-    let abstainedOk = 0;
-    let unanswerable = 0;
-    let falseAbstain = 0;
-    for (const q of rows) {
-      const a = await t.answerQuestion({ question: q.question });
-      for (const c of a.citations) expect(squash(app.corpus.clauseById.get(c.id)!.text)).toContain(squash(c.quote));
-      if (!q.answerable) {
-        unanswerable++;
-        if (a.abstained) abstainedOk++;
-        continue;
-      }
-      answerable++;
-      if (a.abstained) falseAbstain++;
-      else {
-        const { hasKey, hitsGold } = judgeAnswer(q, a);
-        if (hasKey && hitsGold) correct++;
-      }
+  it('answer who issued a document and when from its 落款, quoting it', async () => {
+    const a = await t.answerQuestion({ question: '京政发〔2021〕3号这个文件是哪个部门发的，什么时候发布的？' });
+    expect(a.abstained).toBe(false);
+    expect(a.answer.split('\n')[0]).toMatch(/北京市人民政府.*2021年2月5日/);
+    expect(a.citations[0]!.label).toMatch(/落款$/);
+    expect(a.citations[0]!.quote.replace(/\s/g, '')).toContain('北京市人民政府2021年2月5日');
+  });
+
+  it('answer a follow-up with something new, showing the query it searched', async () => {
+    const first = await t.answerQuestion({ question: '零售药店申请医保定点需要满足哪些条件？' });
+    const next = await t.answerQuestion({ question: '那怎么申请？', conversationId: first.conversationId });
+    expect(next.searched).toContain('那怎么申请');
+    expect(next.searched.length).toBeGreaterThan('那怎么申请？'.length);
+    expect(next.answer.split('\n')[0]).not.toBe(first.answer.split('\n')[0]);
+  });
+
+  it('never cites a preamble as support, nor a same-numbered article of another document', async () => {
+    const a = await t.answerQuestion({ question: '自贸区条例第三十条说了什么？' });
+    expect(a.citations[0]!.label).toContain('第三十条');
+    expect(a.citations[0]!.documentTitle).toContain('自由贸易试验区条例');
+    for (const c of a.citations.slice(1)) {
+      expect(c.documentTitle).toBe(a.citations[0]!.documentTitle);
+      expect(c.label).not.toMatch(/序言$/);
     }
-    expect(correct / answerable).toBeGreaterThanOrEqual(0.8);
-    expect(abstainedOk / unanswerable).toBeGreaterThanOrEqual(0.75);
-    expect(falseAbstain / answerable).toBeLessThanOrEqual(0.05);
   });
 });

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConversationStore } from '../../src/answer/conversations.ts';
-import { ExtractiveAnswerer } from '../../src/answer/extractive.ts';
+import { ExtractiveAnswerer, loadAnswerModel } from '../../src/answer/extractive.ts';
 import { LlmAnswerer, LlmConfigError, LlmOutputError, LlmPromptError, parseModelAnswer } from '../../src/answer/llm.ts';
 import { describeLlmConfig, llmConfigFromEnv, type LlmConfig } from '../../src/answer/llm-config.ts';
 import { AnswerPipeline, rewriteFollowUp } from '../../src/answer/pipeline.ts';
@@ -86,7 +86,7 @@ function pipeline(over: Partial<LlmConfig> = {}, conversations = new Conversatio
   return new AnswerPipeline({
     retriever: app.retriever,
     lexical: app.lexical,
-    extractive: new ExtractiveAnswerer(),
+    extractive: new ExtractiveAnswerer(loadAnswerModel()),
     llm: new LlmAnswerer(c),
     conversations,
     llmTimeoutMs: c.timeoutMs,
@@ -198,7 +198,7 @@ describe('LLM answers', () => {
 
 describe('falling back to the offline answer', () => {
   const offline = () =>
-    new AnswerPipeline({ retriever: app.retriever, lexical: app.lexical, extractive: new ExtractiveAnswerer(), conversations: new ConversationStore() }).answer(QUESTION);
+    new AnswerPipeline({ retriever: app.retriever, lexical: app.lexical, extractive: new ExtractiveAnswerer(loadAnswerModel()), conversations: new ConversationStore() }).answer(QUESTION);
 
   it('on a server error, with a notice saying so', async () => {
     script = () => ({ status: 500, body: '{"error":{"message":"internal error"}}' });

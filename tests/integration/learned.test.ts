@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { openFixtureApp, sharedApp } from '../app-fixture.ts';
+import { loadDevSet, scoreAnswers, scoreRetrieval } from '../bench/dev-set.ts';
+import { fitAll, foldOf, rankingExamples, rerank, NEUTRAL_RANKER, type FittedModels } from '../bench/learning.ts';
+import { ROOT, squash } from '../helpers.ts';
+
+/**
+ * Regression floor for the learned ranker and answerer: 5-fold cross-validated figures on the dev
+ * set (each fold scored by models fitted without it) may not fall below the checked-in baseline,
+ * tests/baselines/dev-cv.json, which records what was measured when the models were last changed.
+ * One question's worth of slack absorbs float differences between machines.
+ */
+interface Baseline {
+  retrieval: { r1: number; r5: number; mrr10: number; enR5: number };
+  answers: { correct: number; firstLine: number; falseAbstentionMax: number; declined: number };
+}
+
+describe('learned ranking and answers, 5-fold cross-validated on the dev set', () => {
+  it('stay at or above the checked-in baseline, with every quote verbatim', { timeout: 900_000 }, async () => {
+    const baseline = JSON.parse(await readFile(path.join(ROOT, 'tests/baselines/dev-cv.json'), 'utf8')) as Baseline;
+    const base = await sharedApp();
+    const open = (m: Partial<FittedModels>) => openFixtureApp({ embedder: base.embedder, ranker: m.ranker ?? NEUTRAL_RANKER, answerModel: m.answer ?? null });
+    const rows = await loadDevSet();
+    const { folds } = await fitAll(rows, (ranker) => open({ ranker }));
+
+    const ranking = await rankingExamples(await open({}), rows);
+    const r = scoreRetrieval(rows, ranking.map((e) => ({ id: e.q.id, texts: rerank(e, folds[foldOf(e.q.id)]!.ranker).map((x) => x.chunk.text) })));
+    const slack = 1 / r.all.n;
+    expect(r.all.r1).toBeGreaterThanOrEqual(baseline.retrieval.r1 - slack);
+    expect(r.all.r5).toBeGreaterThanOrEqual(baseline.retrieval.r5 - slack);
+    expect(r.all.mrr10).toBeGreaterThanOrEqual(baseline.retrieval.mrr10 - slack);
+    expect(r.en.r5).toBeGreaterThanOrEqual(baseline.retrieval.enR5 - 1 / r.en.n);
+
+    const apps = await Promise.all(folds.map((m) => open(m)));
+    const pairs = [];
+    for (const q of rows) {
+      const app = apps[foldOf(q.id)]!;
+      const a = await app.answers.answer(q.question);
+      for (const c of a.citations) expect(squash(app.corpus.clauseById.get(c.id)!.text)).toContain(squash(c.quote));
+      pairs.push({ q, a });
+    }
+    const s = scoreAnswers(pairs);
+    const per = 1 / s.answerable;
+    expect(s.correct / s.answerable).toBeGreaterThanOrEqual(baseline.answers.correct - per);
+    expect(s.firstLine / s.answerable).toBeGreaterThanOrEqual(baseline.answers.firstLine - per);
+    expect(s.falseAbstention / s.answerable).toBeLessThanOrEqual(baseline.answers.falseAbstentionMax);
+    expect(s.declined / s.unanswerable).toBeGreaterThanOrEqual(baseline.answers.declined - 1 / s.unanswerable);
+  });
+});
