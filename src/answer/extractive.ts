@@ -142,7 +142,8 @@ export class ExtractiveAnswerer implements Answerer {
     const previous = input.history.length ? [input.history[input.history.length - 1]!.answer] : [];
     const top = context[0];
     const lead = top && this.leadOf(top, input, previous);
-    if (!top || !lead || (this.model && this.probability(input, lead) < this.model.threshold)) return abstention(input, top);
+    // A clause that shares no word with the question (an instruction to the assistant, say) answers nothing.
+    if (!top || !lead || feature(top, 'coverage') === 0 || (this.model && this.probability(input, lead) < this.model.threshold)) return abstention(input, top);
 
     // Further clauses while the ranker's confidence in those cited stays below CITED_MASS; never a
     // preamble, and never another document's clause when the question cites one by number.

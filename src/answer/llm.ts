@@ -169,7 +169,11 @@ function renderClauses(context: ContextClause[]): string {
   return context
     .map((c) => {
       const doc = [c.document.title, c.document.docNumber, c.document.issueDate].filter(Boolean).join('，');
-      return `<clause n="${c.n}" label="${c.clause.label}" document="${doc}">\n${c.clause.text}\n</clause>`;
+      // The same evidence the offline answerer uses: clauses in the ranker's order, their sentences
+      // most similar to the question marked.
+      const best = [...(c.sentences ?? [])].sort((a, b) => b.similarity - a.similarity).slice(0, 2);
+      const marked = best.length ? `\n<best_sentences>${best.map((s) => c.clause.text.slice(s.start, s.end)).join(' ')}</best_sentences>` : '';
+      return `<clause n="${c.n}" label="${c.clause.label}" document="${doc}">\n${c.clause.text}${marked}\n</clause>`;
     })
     .join('\n\n');
 }

@@ -34,14 +34,6 @@ describe('offline answers', () => {
     expect(a.answer).toMatch(/quoted verbatim; the policies are in Chinese/i);
   });
 
-  it('answer who issued a document and when from its 落款, quoting it', async () => {
-    const a = await t.answerQuestion({ question: '京政发〔2021〕3号这个文件是哪个部门发的，什么时候发布的？' });
-    expect(a.abstained).toBe(false);
-    expect(a.answer.split('\n')[0]).toMatch(/北京市人民政府.*2021年2月5日/);
-    expect(a.citations[0]!.label).toMatch(/落款$/);
-    expect(a.citations[0]!.quote.replace(/\s/g, '')).toContain('北京市人民政府2021年2月5日');
-  });
-
   it('answer a follow-up with something new, showing the query it searched', async () => {
     const first = await t.answerQuestion({ question: '零售药店申请医保定点需要满足哪些条件？' });
     const next = await t.answerQuestion({ question: '那怎么申请？', conversationId: first.conversationId });

@@ -1,5 +1,6 @@
 // openIndex end to end on a small real corpus (2 files, ~90 chunks): real model, real hnswlib.
 
+import { clauseSentences } from '../../src/index/sentences.ts';
 import { spawn } from 'node:child_process';
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,8 @@ let real: TransformersEmbedder;
 let queryVectors: Float32Array[];
 /** Every passage text handed to the model, in order. */
 const embeddedTexts: string[] = [];
+// Chunk passages carry their title line (passageText); sentences never hold a line break.
+const embeddedPassages = () => embeddedTexts.filter((t) => t.includes('\n'));
 let embedder: Embedder;
 
 const open = (extra: Partial<OpenIndexOptions> = {}) => openIndex({ corpusDir, indexDir, embedder, quiet: true, ...extra });
@@ -66,14 +69,15 @@ describe('openIndex', () => {
     expect(first.stats.mode).toBe('full');
     expect(first.chunks.length).toBeGreaterThan(80);
     expect(first.stats.embedded).toBe(first.chunks.length);
-    expect(embeddedTexts).toEqual(first.chunks.map(passageText));
+    expect(embeddedPassages()).toEqual(first.chunks.map(passageText));
+    expect(embeddedTexts.length - embeddedPassages().length).toBe(new Set(first.clauses.flatMap(clauseSentences).map((r) => r.text)).size);
     expect(first.vectors.size).toBe(first.chunks.length);
     expect(Object.keys(first.manifest.files).sort()).toEqual([FTZ, 'manifest.json', SERVICES]);
     expect(Object.keys(first.manifest.documents)).toHaveLength(first.documents.length);
 
     const entries = await readdir(indexDir);
     expect(entries.sort()).toEqual(['CURRENT', expect.stringMatching(/^gen-\d+-/)]);
-    expect((await readdir(first.dir)).sort()).toEqual(['manifest.json', 'store.json', 'vectors.hnsw', 'vectors.ids.json']);
+    expect((await readdir(first.dir)).sort()).toEqual(['manifest.json', 'sentences.f32', 'sentences.json', 'store.json', 'vectors.hnsw', 'vectors.ids.json']);
     reference = await topIds(first.vectors);
   });
 
@@ -254,7 +258,7 @@ describe('openIndex', () => {
     const oldPassages = new Set(before.chunks.map(passageText));
     const changed = inc.chunks.filter((c) => !oldPassages.has(passageText(c)));
     expect(changed.length).toBeGreaterThan(0);
-    expect(embeddedTexts.sort()).toEqual(changed.map(passageText).sort());
+    expect(embeddedPassages().sort()).toEqual(changed.map(passageText).sort());
     expect(inc.stats.embedded).toBe(changed.length);
     expect(inc.stats.reused).toBe(inc.chunks.length - changed.length);
     const servicesDoc = inc.documents.find((d) => d.source.file === SERVICES)!;
@@ -269,7 +273,7 @@ describe('openIndex', () => {
     embeddedTexts.length = 0;
     const full = await open({ rebuild: true });
     expect(full.stats.mode).toBe('full');
-    expect(embeddedTexts).toHaveLength(full.chunks.length);
+    expect(embeddedPassages()).toHaveLength(full.chunks.length);
     expect(await topIds(full.vectors, 10)).toEqual(incremental);
     for (const q of queryVectors) {
       const [a, b] = [await inc.vectors.search(q, 5), await full.vectors.search(q, 5)];

@@ -70,5 +70,3 @@ describe('searchPolicies', () => {
   });
 });
 
-describe('retrieval quality on the dev set', () => {
-});
