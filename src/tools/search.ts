@@ -47,7 +47,7 @@ export async function searchPolicies(retriever: HybridRetriever, input: SearchIn
         date: document.issueDate,
         text: chunk.text,
         headingPath: chunk.headingPath,
-        score: scores.fused,
+        score: scores.rerank ?? scores.fused,
         scores,
       })),
       query: { lang: out.query.lang, searched: out.query.searched, namedDocuments: out.query.namedDocuments },

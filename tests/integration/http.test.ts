@@ -119,9 +119,12 @@ describe('POST /api/search', () => {
   it('returns ranked verbatim clause pieces with their scores', async () => {
     const res = await postJson(`${base}/api/search`, { query: '融资租赁 设备 补贴', k: 3 });
     expect(res.status).toBe(200);
-    const { results } = (await res.json()) as { results: { id: string; text: string; score: number; scores: { fused: number }; documentId: string }[] };
+    const { results } = (await res.json()) as { results: { id: string; text: string; score: number; scores: { fused: number; rerank?: number }; documentId: string }[] };
     expect(results).toHaveLength(3);
-    for (const r of results) expect(r).toMatchObject({ id: expect.any(String), text: expect.any(String), score: expect.any(Number), scores: { fused: r.score } });
+    for (const r of results) {
+      expect(r).toMatchObject({ id: expect.any(String), text: expect.any(String), score: expect.any(Number) });
+      expect(r.score).toBe(r.scores.rerank ?? r.scores.fused);
+    }
     const clause = (await (await fetch(`${base}/api/clauses/${encodeURIComponent(results[0]!.id)}`)).json()) as { text: string };
     expect(clause.text).toContain(results[0]!.text.slice(0, 20));
   });

@@ -19,7 +19,7 @@ describe('searchPolicies', () => {
     expect(hit!.documentTitle).toBe('全面推进北京市服务业扩大开放综合试点工作方案');
     for (const r of results) {
       expect(app.corpus.clauseById.get(r.clauseId)!.text).toContain(r.text);
-      expect(r.scores.fused).toBe(r.score);
+      expect(r.score).toBe(r.scores.rerank ?? r.scores.fused);
       expect(r.scores.dense ?? r.scores.lexical).toBeDefined();
     }
     expect(results.map((r) => r.score)).toEqual([...results.map((r) => r.score)].sort((a, b) => b - a));
