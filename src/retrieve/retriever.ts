@@ -191,11 +191,8 @@ export class HybridRetriever {
     const q = queryEvidence(sentences, lexical, queryVector, original, searched);
     const evidence = pool.map((r) => sentenceEvidence(sentences, q, r.clause.id));
     const rows = candidateFeatures(pool, evidence, q);
-    const reranked = pool
-      .map((r, i) => ({ ...r, scores: { ...r.scores, rerank: linearScore(ranker, rows[i]!) }, sentences: evidence[i], features: rows[i] }))
-      // The clause a question cites by number stays first.
-      .sort((a, b) => Number(b.scores.reference === 'clause') - Number(a.scores.reference === 'clause') || b.scores.rerank - a.scores.rerank);
-    return { results: reranked.slice(0, k), query: outcomeQuery };
+    const withFeatures = pool.map((r, i) => ({ ...r, sentences: evidence[i], features: rows[i] }));
+    return { results: orderByRanker(withFeatures, ranker).slice(0, k), query: outcomeQuery };
   }
 
   /**
@@ -230,6 +227,13 @@ export class HybridRetriever {
     if (f.issuer || f.dateFrom || f.dateTo || f.query) docs = docs.filter((d) => matchesFilter(d, f));
     return docs.length === corpus.documents.length ? undefined : new Set(docs.map((d) => d.id));
   }
+}
+
+/** Results with feature rows, scored by a ranker and reordered; the clause a question cites by number stays first. */
+export function orderByRanker(results: SearchResult[], ranker: LinearModel): SearchResult[] {
+  return results
+    .map((r) => ({ ...r, scores: { ...r.scores, rerank: linearScore(ranker, r.features!) } }))
+    .sort((a, b) => Number(b.scores.reference === 'clause') - Number(a.scores.reference === 'clause') || b.scores.rerank - a.scores.rerank);
 }
 
 /** Trims and checks a query; control characters are dropped rather than refused. */

@@ -9,8 +9,8 @@ import { ANSWERABLE_FEATURES, answerableRow, ExtractiveAnswerer, SENTENCE_FEATUR
 import type { AnswerInput } from '../../src/answer/types.ts';
 import { squash } from '../helpers.ts';
 import { FEATURES } from '../../src/retrieve/evidence.ts';
-import { fitConditionalLogit, fitLogistic, linearScore, type LinearModel } from '../../src/retrieve/ranker.ts';
-import { RERANK_POOL, type SearchResult } from '../../src/retrieve/retriever.ts';
+import { fitConditionalLogit, fitLogistic, type LinearModel } from '../../src/retrieve/ranker.ts';
+import { orderByRanker, RERANK_POOL, type SearchResult } from '../../src/retrieve/retriever.ts';
 import type { DevQuestion } from './dev-set.ts';
 
 export const FOLDS = 5;
@@ -44,13 +44,8 @@ export async function rankingExamples(app: App, rows: DevQuestion[]): Promise<Ra
 export const fitRanker = (examples: RankingExample[]): LinearModel =>
   fitConditionalLogit(examples.map((e) => ({ rows: e.pool.map((r) => r.features!), gold: e.gold })));
 
-/** The pool reordered by a ranker, as the retriever orders it (a clause the question cites stays first). */
-export function rerank(e: RankingExample, model: LinearModel): SearchResult[] {
-  return e.pool
-    .map((r) => ({ r, s: linearScore(model, r.features!) }))
-    .sort((a, b) => Number(b.r.scores.reference === 'clause') - Number(a.r.scores.reference === 'clause') || b.s - a.s)
-    .map((x) => x.r);
-}
+/** The pool reordered by a ranker, exactly as the retriever orders it. */
+export const rerank = (e: RankingExample, model: LinearModel): SearchResult[] => orderByRanker(e.pool, model);
 
 /** Each fold's model fitted on the other four folds. */
 export function foldModels<T>(examples: { q: DevQuestion }[], fit: (train: number[]) => T): T[] {
