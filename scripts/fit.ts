@@ -11,33 +11,20 @@ import { writeFileAtomic } from '../src/index/atomic.ts';
 import { TransformersEmbedder } from '../src/index/embedder/index.ts';
 import { RANKER_FILE } from '../src/retrieve/ranker.ts';
 import { projectRoot } from '../src/util/paths.ts';
-import { fmt, formatAnswers, loadDevSet, scoreAnswers, scoreRetrieval } from '../tests/bench/dev-set.ts';
-import { fitAll, foldOf, NEUTRAL_RANKER, rankingExamples, rerank, type FittedModels } from '../tests/bench/learning.ts';
+import { fmt, formatAnswers, loadDevSet, scoreAnswers } from '../tests/bench/dev-set.ts';
+import { answersWith, fitAll, foldOf, NEUTRAL_RANKER, retrievalWith, type FittedModels } from '../tests/bench/learning.ts';
 
 const embedder = await TransformersEmbedder.create({ quiet: true });
 const open = (m: Partial<FittedModels>) => openApp({ quiet: true, llm: null, embedder, ranker: m.ranker ?? NEUTRAL_RANKER, answerModel: m.answer ?? null });
 const rows = await loadDevSet();
-const { full, folds } = await fitAll(rows, (ranker) => open({ ranker }));
-
-const ranking = await rankingExamples(await open({}), rows);
-const retrieval = (model: (id: string) => FittedModels) => scoreRetrieval(rows, ranking.map((e) => ({ id: e.q.id, texts: rerank(e, model(e.q.id).ranker).map((r) => r.chunk.text) })));
+const { full, folds, ranking } = await fitAll(rows, (ranker) => open({ ranker }));
 const cv = (id: string) => folds[foldOf(id)]!;
-for (const [name, s] of [['first stage', scoreRetrieval(rows, ranking.map((e) => ({ id: e.q.id, texts: e.pool.map((r) => r.chunk.text) })))], ['5-fold CV', retrieval(cv)], ['in-sample', retrieval(() => full)]] as const)
+for (const [name, s] of [['first stage', retrievalWith(rows, ranking, () => NEUTRAL_RANKER)], ['5-fold CV', retrievalWith(rows, ranking, (id) => cv(id).ranker)], ['in-sample', retrievalWith(rows, ranking, () => full.ranker)]] as const)
   console.log(`retrieval ${name.padEnd(12)} all ${fmt(s.all)}\n${''.padEnd(22)} en  ${fmt(s.en)}`);
 
-async function answers(model: (id: string) => FittedModels) {
-  const pairs = [];
-  const apps = new Map<FittedModels, Awaited<ReturnType<typeof open>>>();
-  for (const q of rows) {
-    const m = model(q.id);
-    if (!apps.has(m)) apps.set(m, await open(m));
-    pairs.push({ q, a: await apps.get(m)!.answers.answer(q.question) });
-  }
-  return scoreAnswers(pairs);
-}
-const cvAnswers = await answers(cv);
+const cvAnswers = scoreAnswers(await answersWith(rows, cv, open));
 console.log(`\nanswers, 5-fold CV\n${formatAnswers(cvAnswers)}`);
-console.log(`\nanswers, in-sample\n${formatAnswers(await answers(() => full))}`);
+console.log(`\nanswers, in-sample\n${formatAnswers(scoreAnswers(await answersWith(rows, () => full, open)))}`);
 if (process.argv.includes('--verbose')) console.log(cvAnswers.failures.map((f) => `  - ${f}`).join('\n'));
 
 if (!process.argv.includes('--dry-run')) {

@@ -13,7 +13,7 @@ import { TransformersEmbedder } from '../../src/index/embedder/index.ts';
 import { HnswVectorStore } from '../../src/index/vector-store.ts';
 import { corpusDir, projectRoot } from '../../src/util/paths.ts';
 import { fmt, loadDevSet, percentile, scoreRetrieval, type DevQuestion } from './dev-set.ts';
-import { fitRanker, foldModels, foldOf, NEUTRAL_RANKER, rankingExamples, rerank } from './learning.ts';
+import { fitRanker, foldModels, foldOf, NEUTRAL_RANKER, rankingExamples, retrievalWith } from './learning.ts';
 
 const K = 10;
 const ms = (t0: number) => performance.now() - t0;
@@ -105,8 +105,7 @@ async function main() {
     const firstStage = await openApp({ indexDir, embedder, quiet: true, ranker: NEUTRAL_RANKER });
     const examples = await rankingExamples(firstStage, rows.filter((r) => r.answerable));
     const folds = foldModels(examples, (train) => fitRanker(train.map((i) => examples[i]!)));
-    const cv = examples.map((e) => ({ id: e.q.id, texts: rerank(e, folds[foldOf(e.q.id)]!).slice(0, K).map((r) => r.chunk.text) }));
-    const scores = { 'product, 5-fold CV': scoreRetrieval(rows, cv), 'product, in-sample': scoreRetrieval(rows, product.hybrid!), 'first stage (no ranker)': scoreRetrieval(rows, examples.map((e) => ({ id: e.q.id, texts: e.pool.slice(0, K).map((r) => r.chunk.text) }))), dense: scoreRetrieval(rows, product.dense!), bm25: scoreRetrieval(rows, product.lexical!), naive: scoreRetrieval(rows, naive.results) };
+    const scores = { 'product, 5-fold CV': retrievalWith(rows, examples, (id) => folds[foldOf(id)]!, K), 'product, in-sample': scoreRetrieval(rows, product.hybrid!), 'first stage (no ranker)': retrievalWith(rows, examples, () => NEUTRAL_RANKER, K), dense: scoreRetrieval(rows, product.dense!), bm25: scoreRetrieval(rows, product.lexical!), naive: scoreRetrieval(rows, naive.results) };
     console.log('\nRetrieval on ../shared/eval/dev.jsonl (answerable questions; score.mjs definitions)\n');
     for (const [name, s] of Object.entries(scores)) {
       console.log(name);

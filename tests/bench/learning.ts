@@ -6,12 +6,12 @@
 import { hits } from '../../../shared/eval/score.mjs';
 import type { App } from '../../src/app.ts';
 import { ANSWERABLE_FEATURES, answerableRow, ExtractiveAnswerer, SENTENCE_FEATURES, sentenceRows, type AnswerModel } from '../../src/answer/extractive.ts';
-import type { AnswerInput } from '../../src/answer/types.ts';
+import type { Answer, AnswerInput } from '../../src/answer/types.ts';
 import { squash } from '../helpers.ts';
 import { FEATURES } from '../../src/retrieve/evidence.ts';
 import { fitConditionalLogit, fitLogistic, type LinearModel } from '../../src/retrieve/ranker.ts';
 import { orderByRanker, RERANK_POOL, type SearchResult } from '../../src/retrieve/retriever.ts';
-import type { DevQuestion } from './dev-set.ts';
+import { scoreRetrieval, type DevQuestion } from './dev-set.ts';
 
 export const FOLDS = 5;
 
@@ -123,7 +123,7 @@ export interface FittedModels {
  * The committed models (fitted on every dev question) and, for each fold, models fitted without
  * it. Answer examples of a fold are prepared with that fold's ranker, as its server will serve them.
  */
-export async function fitAll(rows: DevQuestion[], open: (ranker: LinearModel) => Promise<App>): Promise<{ full: FittedModels; folds: FittedModels[] }> {
+export async function fitAll(rows: DevQuestion[], open: (ranker: LinearModel) => Promise<App>): Promise<{ full: FittedModels; folds: FittedModels[]; ranking: RankingExample[] }> {
   const first = await open(NEUTRAL_RANKER);
   const ranking = await rankingExamples(first, rows);
   const fitWith = async (train: number[]): Promise<FittedModels> => {
@@ -133,5 +133,23 @@ export async function fitAll(rows: DevQuestion[], open: (ranker: LinearModel) =>
   };
   const folds: FittedModels[] = [];
   for (let k = 0; k < FOLDS; k++) folds.push(await fitWith(rows.flatMap((q, i) => (foldOf(q.id) === k ? [] : [i]))));
-  return { full: await fitWith(rows.map((_, i) => i)), folds };
+  return { full: await fitWith(rows.map((_, i) => i)), folds, ranking };
+}
+
+/** Retrieval of the ranking examples reordered by the ranker chosen for each question (its fold's, or one for all). */
+export function retrievalWith(rows: DevQuestion[], ranking: RankingExample[], rankerFor: (id: string) => LinearModel, k = 10) {
+  return scoreRetrieval(rows, ranking.map((e) => ({ id: e.q.id, texts: rerank(e, rankerFor(e.q.id)).slice(0, k).map((r) => r.chunk.text) })));
+}
+
+/** Every question answered in process by an app holding the models chosen for it (one app per model). */
+export async function answersWith(rows: DevQuestion[], modelFor: (id: string) => FittedModels, open: (m: FittedModels) => Promise<App>): Promise<{ q: DevQuestion; a: Answer; app: App }[]> {
+  const apps = new Map<FittedModels, App>();
+  const out = [];
+  for (const q of rows) {
+    const m = modelFor(q.id);
+    if (!apps.has(m)) apps.set(m, await open(m));
+    const app = apps.get(m)!;
+    out.push({ q, a: await app.answers.answer(q.question), app });
+  }
+  return out;
 }

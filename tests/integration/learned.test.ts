@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openFixtureApp, sharedApp } from '../app-fixture.ts';
-import { loadDevSet, scoreAnswers, scoreRetrieval } from '../bench/dev-set.ts';
-import { fitAll, foldOf, rankingExamples, rerank, NEUTRAL_RANKER, type FittedModels } from '../bench/learning.ts';
+import { loadDevSet, scoreAnswers } from '../bench/dev-set.ts';
+import { answersWith, fitAll, foldOf, NEUTRAL_RANKER, retrievalWith, type FittedModels } from '../bench/learning.ts';
 import { ROOT, squash } from '../helpers.ts';
 
 /**
@@ -23,24 +23,17 @@ describe('learned ranking and answers, 5-fold cross-validated on the dev set', (
     const base = await sharedApp();
     const open = (m: Partial<FittedModels>) => openFixtureApp({ embedder: base.embedder, ranker: m.ranker ?? NEUTRAL_RANKER, answerModel: m.answer ?? null });
     const rows = await loadDevSet();
-    const { folds } = await fitAll(rows, (ranker) => open({ ranker }));
+    const { folds, ranking } = await fitAll(rows, (ranker) => open({ ranker }));
 
-    const ranking = await rankingExamples(await open({}), rows);
-    const r = scoreRetrieval(rows, ranking.map((e) => ({ id: e.q.id, texts: rerank(e, folds[foldOf(e.q.id)]!.ranker).map((x) => x.chunk.text) })));
+    const r = retrievalWith(rows, ranking, (id) => folds[foldOf(id)]!.ranker);
     const slack = 1 / r.all.n;
     expect(r.all.r1).toBeGreaterThanOrEqual(baseline.retrieval.r1 - slack);
     expect(r.all.r5).toBeGreaterThanOrEqual(baseline.retrieval.r5 - slack);
     expect(r.all.mrr10).toBeGreaterThanOrEqual(baseline.retrieval.mrr10 - slack);
     expect(r.en.r5).toBeGreaterThanOrEqual(baseline.retrieval.enR5 - 1 / r.en.n);
 
-    const apps = await Promise.all(folds.map((m) => open(m)));
-    const pairs = [];
-    for (const q of rows) {
-      const app = apps[foldOf(q.id)]!;
-      const a = await app.answers.answer(q.question);
-      for (const c of a.citations) expect(squash(app.corpus.clauseById.get(c.id)!.text)).toContain(squash(c.quote));
-      pairs.push({ q, a });
-    }
+    const pairs = await answersWith(rows, (id) => folds[foldOf(id)]!, open);
+    for (const { a, app } of pairs) for (const c of a.citations) expect(squash(app.corpus.clauseById.get(c.id)!.text)).toContain(squash(c.quote));
     const s = scoreAnswers(pairs);
     const per = 1 / s.answerable;
     expect(s.correct / s.answerable).toBeGreaterThanOrEqual(baseline.answers.correct - per);
