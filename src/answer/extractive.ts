@@ -119,12 +119,13 @@ export function answerableRow(input: AnswerInput, lead: ScoredSentence | undefin
 export class ExtractiveAnswerer implements Answerer {
   readonly mode = 'extractive' as const;
 
-  /** Without a model (not fitted yet) it never abstains on evidence and leads with the best sentence by similarity. */
+  /** Without a model (not fitted yet) it never abstains on evidence and leads with the most similar sentence that is not a heading. */
   constructor(readonly model?: AnswerModel) {}
 
   /** The sentence of a clause that states the answer best. */
   leadOf(ctx: ContextClause, input: AnswerInput, avoid: string[] = []): ScoredSentence | undefined {
-    const rows = sentenceRows(ctx, input).map((r) => ({ ...r, score: this.model ? linearScore(this.model.sentence, r.features) : r.features[0]! - r.features[6]! }));
+    const unfitted = (f: number[]) => f[SENTENCE_FEATURES.indexOf('similarity')]! - f[SENTENCE_FEATURES.indexOf('heading')]!;
+    const rows = sentenceRows(ctx, input).map((r) => ({ ...r, score: this.model ? linearScore(this.model.sentence, r.features) : unfitted(r.features) }));
     const usable = rows.filter((r) => stripMarker(r.text).length >= 2);
     // A follow-up should not get the sentence it was already given.
     const fresh = usable.filter((r) => !avoid.some((a) => a.includes(r.text)));

@@ -1,5 +1,5 @@
 import type { LexicalIndex } from '../index/ports.ts';
-import { weightedTerms } from '../retrieve/evidence.ts';
+import { queryTerms } from '../retrieve/evidence.ts';
 import type { HybridRetriever, SearchResult } from '../retrieve/retriever.ts';
 import type { ConversationStore, Turn } from './conversations.ts';
 import { analyse, isFollowUp } from '../retrieve/question.ts';
@@ -91,9 +91,8 @@ export class AnswerPipeline {
     const analysed = analyse(question);
     const retrieval = await this.retrieve(searched, analysed.parts);
     const context = toContext(retrieval.results);
-    const known = weightedTerms(this.deps.lexical, retrieval.searched);
-    const unknownTerms = [...new Set(this.deps.lexical.tokenize(retrieval.searched))].filter((t) => !this.deps.lexical.docFreq(t));
-    return { question, searched, analysed, lang: retrieval.lang, context, history, terms: known, unknownTerms };
+    const terms = queryTerms(this.deps.lexical, retrieval.searched);
+    return { question, searched, analysed, lang: retrieval.lang, context, history, terms: terms.known, unknownTerms: terms.unknown };
   }
 
   private get llmTimeoutMs(): number {

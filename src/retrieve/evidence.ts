@@ -58,15 +58,17 @@ export interface WeightedTerm {
   weight: number;
 }
 
-/** Query terms weighted by inverse document frequency; terms no text has are left out. */
-export function weightedTerms(lexical: LexicalIndex, text: string): WeightedTerm[] {
+/** Query terms weighted by inverse document frequency, and the terms no indexed text has. */
+export function queryTerms(lexical: LexicalIndex, text: string): { known: WeightedTerm[]; unknown: string[] } {
   const n = lexical.size || 1;
-  const out: WeightedTerm[] = [];
+  const known: WeightedTerm[] = [];
+  const unknown: string[] = [];
   for (const term of new Set(lexical.tokenize(text))) {
     const df = lexical.docFreq(term);
-    if (df) out.push({ term, weight: Math.log(1 + (n - df + 0.5) / (df + 0.5)) });
+    if (df) known.push({ term, weight: Math.log(1 + (n - df + 0.5) / (df + 0.5)) });
+    else unknown.push(term);
   }
-  return out;
+  return { known, unknown };
 }
 
 /** Weighted share of the terms that text contains. */
@@ -86,7 +88,7 @@ export function queryEvidence(sentences: SentenceIndex, lexical: LexicalIndex, q
   return {
     similarities,
     sorted,
-    terms: weightedTerms(lexical, searched),
+    terms: queryTerms(lexical, searched).known,
     kinds: analyse(question).kinds.filter((k) => k !== 'open'),
     aboutDocument: asksAboutDocument(question),
   };
