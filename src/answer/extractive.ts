@@ -3,6 +3,7 @@ import { stripMarker } from '../chunk/sentences.ts';
 import { coverageOf, FEATURES, type FeatureName } from '../retrieve/evidence.ts';
 import { statesKind } from '../retrieve/question.ts';
 import { checkModel, linearScore, sigmoid, type LinearModel } from '../retrieve/ranker.ts';
+import { isRecordClause } from '../parse/types.ts';
 import { projectFile } from '../util/paths.ts';
 import { REGIONS } from './regions.ts';
 import type { AnswerInput, Answerer, ContextClause, Draft, DraftCitation } from './types.ts';
@@ -63,7 +64,7 @@ function isHeading(ctx: ContextClause, text: string, start: number): boolean {
   return body.replace(/[。；]$/, '') === stripMarker(ctx.clause.number) || (!/[。；！？]$/.test(body) && body.length <= 40 && start === 0 && !isRecord(ctx));
 }
 
-export const isRecord = (ctx: Pick<ContextClause, 'clause'>): boolean => ctx.clause.number === '标题' || ctx.clause.number === '落款';
+const isRecord = (ctx: Pick<ContextClause, 'clause'>): boolean => isRecordClause(ctx.clause);
 
 /** Feature rows of a clause's sentences (SENTENCE_FEATURES order). */
 export function sentenceRows(ctx: ContextClause, input: Pick<AnswerInput, 'terms' | 'analysed'>): Omit<ScoredSentence, 'score'>[] {

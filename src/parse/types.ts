@@ -59,3 +59,6 @@ export interface ParsedFile {
   /** Listed titles that were not found, and other text that could not be placed. */
   unplaced: string[];
 }
+
+/** A document's own record: its title with 文号 (标题) or its signature block (落款), not a rule. */
+export const isRecordClause = (clause: Pick<Clause, 'number'>): boolean => clause.number === '标题' || clause.number === '落款';

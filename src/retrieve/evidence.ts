@@ -1,6 +1,7 @@
 import { stripMarker } from '../chunk/sentences.ts';
 import type { LexicalIndex } from '../index/ports.ts';
 import type { SentenceIndex } from '../index/sentences.ts';
+import { isRecordClause } from '../parse/types.ts';
 import { analyse, asksAboutDocument, statesKind, type AnswerKind } from './question.ts';
 import type { SearchResult } from './retriever.ts';
 
@@ -99,7 +100,6 @@ export function sentenceEvidence(sentences: SentenceIndex, q: QueryEvidence, cla
   return sentences.sentencesOf(clauseId).map((row) => ({ start: sentences.rows[row]!.start, end: sentences.rows[row]!.end, similarity: q.similarities[row]! }));
 }
 
-const isRecord = (r: SearchResult) => r.clause.number === '标题' || r.clause.number === '落款';
 
 /** One feature row per result, in FEATURES order. */
 export function candidateFeatures(results: SearchResult[], evidence: SentenceEvidence[][], q: QueryEvidence): number[][] {
@@ -151,8 +151,8 @@ export function candidateFeatures(results: SearchResult[], evidence: SentenceEvi
       preamble: r.clause.number === '序言' ? 1 : 0,
       namedDocument: r.scores.reference ? 1 : 0,
       length: Math.log(1 + r.clause.text.length),
-      record: isRecord(r) && q.aboutDocument ? 1 : 0,
-      recordOther: isRecord(r) && !q.aboutDocument ? 1 : 0,
+      record: isRecordClause(r.clause) && q.aboutDocument ? 1 : 0,
+      recordOther: isRecordClause(r.clause) && !q.aboutDocument ? 1 : 0,
     };
     return FEATURES.map((f) => values[f]);
   });
