@@ -74,6 +74,7 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   const answers = new AnswerPipeline({
     retriever,
     lexical,
+    corpus: index.store,
     extractive: new ExtractiveAnswerer(opts.answerModel === undefined ? loadAnswerModel() : (opts.answerModel ?? undefined)),
     llm: llm && new LlmAnswerer(llm),
     llmTimeoutMs: llm?.timeoutMs,

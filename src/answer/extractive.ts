@@ -27,6 +27,12 @@ export interface AnswerModel {
   answerable: LinearModel & { bias: number };
   /** P(answerable) below this abstains. */
   threshold: number;
+  /**
+   * The lowest similarity of question and best sentence among the answerable training questions:
+   * a question less like every sentence of the corpus than that (chit-chat, instructions to the
+   * assistant) is outside what the model was fitted on, and is declined.
+   */
+  minSimilarity: number;
 }
 
 export const ANSWERER_FILE = 'src/answer/answerer.v1.json';
@@ -37,14 +43,14 @@ export function loadAnswerModel(): AnswerModel | undefined {
   const model = JSON.parse(readFileSync(file, 'utf8')) as AnswerModel;
   checkModel(model.sentence, SENTENCE_FEATURES, `${file} (sentence)`);
   checkModel(model.answerable, ANSWERABLE_FEATURES, `${file} (answerable)`);
-  if (!Number.isFinite(model.threshold)) throw new Error(`${file} has no threshold`);
+  if (!Number.isFinite(model.threshold) || !Number.isFinite(model.minSimilarity)) throw new Error(`${file} has no threshold; refit it with npm run fit`);
   return model;
 }
 
 /** Probability mass of the ranker's softmax that the cited clauses should cover. */
-const CITED_MASS = 0.95;
+const CITED_MASS = 0.99;
 const MAX_CITATIONS = 3;
-const MAX_QUOTE = 300;
+const MAX_QUOTE = 450;
 
 /** A sentence of a context clause, scored as the passage that states the answer. */
 export interface ScoredSentence {
@@ -88,7 +94,9 @@ export function sentenceRows(ctx: ContextClause, input: Pick<AnswerInput, 'terms
 
 /** Softmax of the ranker's scores over the context: how sure it is of each clause. */
 export function confidences(context: ContextClause[]): number[] {
-  const s = context.map((c) => c.scores.rerank ?? 0);
+  // A clause the ranker did not score (a record unit added beside the lead) takes no share.
+  const ranked = context.some((c) => c.scores.rerank !== undefined);
+  const s = context.map((c) => c.scores.rerank ?? (ranked ? -Infinity : 0));
   const m = Math.max(...s);
   const e = s.map((x) => Math.exp(x - m));
   const total = e.reduce((a, b) => a + b, 0) || 1;
@@ -144,16 +152,18 @@ export class ExtractiveAnswerer implements Answerer {
     const previous = input.history.length ? [input.history[input.history.length - 1]!.answer] : [];
     const top = context[0];
     const lead = top && this.leadOf(top, input, previous);
-    // A clause that shares no word with the question (an instruction to the assistant, say) answers nothing.
-    if (!top || !lead || feature(top, 'coverage') === 0 || (this.model && this.probability(input, lead) < this.model.threshold)) return abstention(input, top);
+    if (!top || !lead || (this.model && (feature(top, 'sentence') < this.model.minSimilarity || this.probability(input, lead) < this.model.threshold))) return abstention(input, top);
 
+    const chosen: ScoredSentence[] = [lead];
+    // A question about the document itself: cite its whole record (标题 and 落款).
+    if (isRecord(top)) for (const ctx of context.slice(1)) if (isRecord(ctx) && ctx.clause.docId === top.clause.docId) chosen.push(this.leadOf(ctx, input)!);
     // Further clauses while the ranker's confidence in those cited stays below CITED_MASS; never a
     // preamble, and never another document's clause when the question cites one by number.
     const conf = confidences(context);
-    const chosen: ScoredSentence[] = [lead];
     let mass = conf[0]!;
     for (let i = 1; i < context.length && chosen.length < MAX_CITATIONS && mass < CITED_MASS; i++) {
       const ctx = context[i]!;
+      if (chosen.some((c) => c.ctx.clause.id === ctx.clause.id)) continue;
       if (ctx.clause.number === '序言' || (top.scores.reference === 'clause' && ctx.clause.docId !== top.clause.docId)) continue;
       const s = this.leadOf(ctx, input, previous);
       if (!s || chosen.some((c) => c.text === s.text)) continue;

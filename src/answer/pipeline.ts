@@ -1,4 +1,6 @@
 import type { LexicalIndex } from '../index/ports.ts';
+import type { CorpusStore } from '../index/store.ts';
+import { isRecordClause } from '../parse/types.ts';
 import { queryTerms } from '../retrieve/evidence.ts';
 import type { HybridRetriever, SearchResult } from '../retrieve/retriever.ts';
 import type { ConversationStore, Turn } from './conversations.ts';
@@ -15,6 +17,8 @@ import { verifyDraft } from './verify.ts';
 export interface PipelineDeps {
   retriever: HybridRetriever;
   lexical: LexicalIndex;
+  /** For a document's other record units (标题, 落款) when one of them leads. */
+  corpus: CorpusStore;
   extractive: Answerer;
   llm?: Answerer;
   conversations: ConversationStore;
@@ -90,7 +94,7 @@ export class AnswerPipeline {
     const searched = await this.searchedFor(question, history);
     const analysed = analyse(question);
     const retrieval = await this.retrieve(searched, analysed.parts);
-    const context = toContext(retrieval.results);
+    const context = withRecord(toContext(retrieval.results), this.deps.corpus);
     const terms = queryTerms(this.deps.lexical, retrieval.searched);
     return { question, searched, analysed, lang: retrieval.lang, context, history, terms: terms.known, unknownTerms: terms.unknown };
   }
@@ -138,6 +142,20 @@ function toContext(results: SearchResult[]): ContextClause[] {
     if (out.length >= CONTEXT_CLAUSES) break;
   }
   return out;
+}
+
+/**
+ * When a document's 标题 or 落款 leads, the question is about the document itself: its other record
+ * units join the context, so the answer can cite the whole record (the 文号 sits under the title,
+ * issuer and date in the 落款).
+ */
+function withRecord(context: ContextClause[], corpus: CorpusStore): ContextClause[] {
+  const top = context[0];
+  if (!top || !isRecordClause(top.clause)) return context;
+  const missing = corpus.clausesOf(top.clause.docId).filter((c) => isRecordClause(c) && !context.some((x) => x.clause.id === c.id));
+  // Placed right after the lead, with its features but no ranker score of their own.
+  const added = missing.map((clause) => ({ ...top, clause, sentences: undefined, scores: { ...top.scores, rerank: undefined } }));
+  return [top, ...added, ...context.slice(1)].map((c, i) => ({ ...c, n: i + 1, rank: i }));
 }
 
 function abstainText(input: AnswerInput): string {

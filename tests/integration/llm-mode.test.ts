@@ -86,6 +86,7 @@ function pipeline(over: Partial<LlmConfig> = {}, conversations = new Conversatio
   return new AnswerPipeline({
     retriever: app.retriever,
     lexical: app.lexical,
+    corpus: app.corpus,
     extractive: new ExtractiveAnswerer(loadAnswerModel()),
     llm: new LlmAnswerer(c),
     conversations,
@@ -198,7 +199,7 @@ describe('LLM answers', () => {
 
 describe('falling back to the offline answer', () => {
   const offline = () =>
-    new AnswerPipeline({ retriever: app.retriever, lexical: app.lexical, extractive: new ExtractiveAnswerer(loadAnswerModel()), conversations: new ConversationStore() }).answer(QUESTION);
+    new AnswerPipeline({ retriever: app.retriever, lexical: app.lexical, corpus: app.corpus, extractive: new ExtractiveAnswerer(loadAnswerModel()), conversations: new ConversationStore() }).answer(QUESTION);
 
   it('on a server error, with a notice saying so', async () => {
     script = () => ({ status: 500, body: '{"error":{"message":"internal error"}}' });
