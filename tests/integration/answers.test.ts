@@ -34,6 +34,14 @@ describe('offline answers', () => {
     expect(a.answer).toMatch(/quoted verbatim; the policies are in Chinese/i);
   });
 
+  it('answer a question about a document from its record, citing its 标题 and 落款', async () => {
+    const a = await t.answerQuestion({ question: '京政发〔2021〕3号是什么文件？' });
+    expect(a.abstained).toBe(false);
+    expect(a.answer.split('\n')[0]).toMatch(/北京市人民政府.*2021年2月5日.*京政发〔2021〕3号/);
+    expect(a.citations.map((c) => c.label.replace(/^.*》/, '')).slice(0, 2)).toEqual(['标题', '落款']);
+    expect(a.citations[1]!.quote.replace(/\s/g, '')).toBe('北京市人民政府2021年2月5日');
+  });
+
   it('answer a follow-up with something new, showing the query it searched', async () => {
     const first = await t.answerQuestion({ question: '零售药店申请医保定点需要满足哪些条件？' });
     const next = await t.answerQuestion({ question: '那怎么申请？', conversationId: first.conversationId });
