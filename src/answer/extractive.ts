@@ -5,6 +5,7 @@ import { statesKind } from '../retrieve/question.ts';
 import { checkModel, linearScore, sigmoid, type LinearModel } from '../retrieve/ranker.ts';
 import { isRecordClause } from '../parse/types.ts';
 import { projectFile } from '../util/paths.ts';
+import { englishDate, englishFigures } from './english.ts';
 import { REGIONS } from './regions.ts';
 import type { AnswerInput, Answerer, ContextClause, Draft, DraftCitation } from './types.ts';
 
@@ -202,7 +203,7 @@ const isoToChinese = (iso: string): string => {
 function recordLine(c: ContextClause, en: boolean): string {
   const d = c.document;
   const parts = en
-    ? [d.issuer && `issued by ${d.issuer}`, d.issueDate && `on ${d.issueDate}`, d.docNumber && `document number ${d.docNumber}`]
+    ? [d.issuer && `issued by ${d.issuer}`, d.issueDate && `on ${englishDate(d.issueDate)}`, d.docNumber && `document number ${d.docNumber}`]
     : [d.issuer && `发文机关为${d.issuer}`, d.issueDate && `发布日期为${isoToChinese(d.issueDate)}`, d.docNumber && `文号为${d.docNumber}`];
   const stated = parts.filter(Boolean).join(en ? ', ' : '，');
   return en ? `《${d.title}》 was ${stated || 'issued as quoted below'}.` : `《${d.title}》${stated || '的落款与文号见原文'}。`;
@@ -216,7 +217,8 @@ function compose(input: AnswerInput, chosen: ScoredSentence[], citations: DraftC
   const en = input.lang === 'en';
   const lead = chosen[0]!;
   const fact = stripMarker(lead.text).replace(/[。；;，,：:]$/, '');
-  const first = isRecord(lead.ctx) ? recordLine(lead.ctx, en) : en ? `The policy states: “${fact}”.` : `${fact}。`;
+  const figures = en ? englishFigures(fact) : [];
+  const first = isRecord(lead.ctx) ? recordLine(lead.ctx, en) : en ? `The policy states${figures.length ? ` (${figures.join('; ')})` : ''}: “${fact}”.` : `${fact}。`;
   const quoteLine = (i: number) => `[${citations[i]!.n}] ${where(chosen[i]!.ctx)}${en ? ': ' : '：'}“${citations[i]!.quote.replace(/\n/g, ' ')}”`;
   const lines = [`${first}[1]`, quoteLine(0)];
   if (chosen.length > 1) {
