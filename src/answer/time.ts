@@ -1,3 +1,4 @@
+import { statusFromRecord } from '../parse/status.ts';
 import type { PolicyDocument } from '../parse/types.ts';
 
 /**
@@ -31,11 +32,26 @@ export function timeNotices(doc: PolicyDocument, clauseText: string, label: stri
           : `${label}: a measure in it ran until ${until}, which has passed; it may no longer be in force — check with the department in charge.`,
       });
   }
-  if (doc.validUntil && doc.validUntil < now && !out.length)
-    out.push({
+  // The document's own status from its record: repealed by another document, its period ended, or not yet in force.
+  const status = statusFromRecord(doc, doc.repealedBy ?? [], now);
+  if (status.status === 'repealed') {
+    const r = status.repealedBy!;
+    out.unshift({
       expired: true,
-      text: zh ? `《${doc.title}》有效期至${doc.validUntil}，已届满，可能已失效。` : `《${doc.title}》 was valid until ${doc.validUntil}; it may no longer be in force.`,
+      text: zh
+        ? `《${doc.title}》已被《${r.title}》${r.docNumber ? `（${r.docNumber}）` : ''}废止${r.effectiveDate ? `（自${r.effectiveDate}起）` : ''}，不再执行。`
+        : `《${doc.title}》 was repealed by 《${r.title}》${r.docNumber ? ` (${r.docNumber})` : ''}${r.effectiveDate ? ` from ${r.effectiveDate}` : ''}; it is no longer in force.`,
     });
+  } else if (status.status === 'expired') {
+    out.unshift({
+      expired: true,
+      text: zh
+        ? `《${doc.title}》${doc.validity ?? '有效期'}${doc.validity && /\d{4}年/.test(doc.validity) ? '' : `（至${doc.expiryDate}）`}，已过期，可能已失效。`
+        : `《${doc.title}》 was valid until ${doc.expiryDate}, which has passed; it may no longer be in force.`,
+    });
+  } else if (status.status === 'not_yet_effective' && doc.effectiveDate) {
+    out.unshift({ expired: false, text: zh ? `《${doc.title}》自${doc.effectiveDate}起施行，尚未生效。` : `《${doc.title}》 takes effect on ${doc.effectiveDate}; it is not yet in force.` });
+  }
   for (const s of doc.timeStatements.slice(0, 1))
     out.push({ expired: false, text: zh ? `《${doc.title}》：${s}` : `《${doc.title}》 states: ${s}` });
   if (!doc.timeStatements.length && doc.issueDate)

@@ -72,7 +72,8 @@ export function expandAbbreviations(s: string): string {
 export function documentMatchScore(text: string, doc: PolicyDocument): number {
   const q = expandAbbreviations(text);
   if (q.length < 2) return 0;
-  const names = [...doc.titles, ...doc.shortNames].map(expandAbbreviations);
+  // Aliases (a compiler's short heading) name the document as users saw it listed.
+  const names = [...doc.titles, ...(doc.aliases ?? []), ...doc.shortNames].map(expandAbbreviations);
   if (names.includes(q)) return 1;
   let best = 0;
   for (const name of names) {
