@@ -37,7 +37,7 @@ export interface MetaInput {
 export const DOC_NUMBER = /[\p{Script=Han}]{1,12}[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d+\s*号|[\p{Script=Han}]{2,12}第\s*\d+\s*号/u;
 /** How the name of an issuing body ends. */
 export const ORG_END = /(人民政府|办公厅|委员会|常务委员会|局|委|厅|办公室|办|海关|中心|管委会|联合会|总工会|协会|银行|院)$/;
-const TIME_WORDS = /施行|实施|有效期|执行至|执行期|废止|失效|试行期/;
+const TIME_WORDS = /施行|实施|有效期|执行至|执行期|起执行|起生效|废止|失效|试行期/;
 /** A sentence about this policy itself: "本办法自…起施行", "以上措施自…", "自发布之日起施行". */
 const OWN_POLICY = /^(本|此|该|以上)(条例|办法|规定|细则|措施|意见|通知|通告|公告|决定|方案|政策|规则|实施意见|实施细则|若干措施|实施方案|政策措施)|^自.{0,24}(起|之日)/;
 const DATE_ANY = /(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|(\d{4})-(\d{2})-(\d{2})/;
@@ -148,7 +148,7 @@ function sentences(text: string, from: number, to: number): Found[] {
   const re = /[^。；\n]+[。；]?/g;
   const body = text.slice(from, to);
   for (const m of body.matchAll(re)) {
-    const lead = /^[\s\u3000]*(第[一二三四五六七八九十百零]+条|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])?[\s\u3000]*/.exec(m[0])![0].length;
+    const lead = /^[\s\u3000]*(第[一二三四五六七八九十百零]+条|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])?[\s\u3000]*(?:[（(][\p{Script=Han}]{1,8}[)）])?[\s\u3000]*/u.exec(m[0])![0].length;
     const t = m[0].slice(lead).trimEnd();
     if (!t) continue;
     const start = from + m.index! + lead;
