@@ -106,7 +106,7 @@ export function parseFile(name: string, bytes: Uint8Array, meta: ManifestEntry, 
     const textKey = shortHash(looseKey(text.slice(span.start, span.end)), 16);
     const same = registry.texts.get(textKey);
     if (same) {
-      duplicates.push({ file: name, title, sameAs: same.id, sameAsFile: same.file, message: `${name}: 《${title}》 is the same document as ${same.id} in ${same.file}; indexed once` });
+      duplicates.push({ file: name, title, sameAs: same.id, sameAsFile: same.file, message: `${name}: the same document as ${same.id} in ${same.file} (《${title}》); indexed once` });
       continue;
     }
     // The id comes from the first title (stable while the title stays); two texts under one title
