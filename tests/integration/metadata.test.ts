@@ -8,6 +8,7 @@ import { documentFacets, documentStatus } from '../../src/parse/status.ts';
 import { looseKey } from '../../src/parse/text.ts';
 import { isRecordClause, type PolicyDocument } from '../../src/parse/types.ts';
 import { timeNotices } from '../../src/answer/time.ts';
+import { parseReference, resolveDocuments } from '../../src/retrieve/reference.ts';
 
 // Checks the extractor against tests/fixtures/metadata-ground-truth.json: what each document's own
 // text states, read by hand.
@@ -59,6 +60,13 @@ describe('document fidelity on the real corpus', () => {
     expect(water.title).toBe('北京市水务局落实《关于支持中小微企业和个体工商户做好常态化疫情防控加快恢复发展的若干措施》实施细则');
     expect(water.shortNames).not.toContain(parent.title);
     for (const c of corpus.clauses.filter((c) => c.docId === water.id)) expect(c.label.startsWith(`《${water.title}》`)).toBe(true);
+  });
+
+  it('still finds a document by the heading the compilation lists it under, and a parent policy by its title alone', () => {
+    const health = corpus.documents.find((d) => d.aliases.includes('健康医疗领域“两区”建设方案'))!;
+    expect(resolveDocuments(parseReference('《健康医疗领域“两区”建设方案》'), corpus.documents).docs.map((d) => d.id)).toEqual([health.id]);
+    const parent = corpus.documents.find((d) => d.docNumber === '京政办发〔2021〕4号')!;
+    expect(resolveDocuments(parseReference(`《${parent.title}》`), corpus.documents).docs.map((d) => d.id)).toEqual([parent.id]);
   });
 
   it('keeps every 落款 its own clause, never inside another clause', () => {
