@@ -3,6 +3,7 @@ import path from 'node:path';
 import { chunkClause, shortHash, type Chunk } from '../chunk/chunk.ts';
 import { decode } from '../corpus/decode.ts';
 import { CorpusError, EmptyFileError } from '../corpus/errors.ts';
+import { extractText, FORMAT_EXTENSIONS, isConvertedFormat } from '../corpus/formats/index.ts';
 import { normalise } from '../corpus/normalize.ts';
 import { extractMeta, shortNames } from '../parse/metadata.ts';
 import { segment } from '../parse/segment.ts';
@@ -20,7 +21,7 @@ export interface Corpus {
   errors: { file: string; message: string }[];
 }
 
-export const CORPUS_EXTENSIONS = ['.txt', '.md'];
+export const CORPUS_EXTENSIONS = ['.txt', '.md', ...FORMAT_EXTENSIONS];
 
 export async function listCorpusFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir);
@@ -35,7 +36,8 @@ export async function ingestCorpus(dir: string, onFile?: (file: string, done: nu
     try {
       const full = path.join(dir, name);
       if (!(await stat(full)).isFile()) continue;
-      const parsed = parseFile(name, await readFile(full), manifest[name] ?? {});
+      const bytes = await readFile(full);
+      const parsed = isConvertedFormat(name) ? await parseConverted(name, bytes, manifest[name] ?? {}) : parseFile(name, bytes, manifest[name] ?? {});
       corpus.files.push(parsed);
       corpus.documents.push(...parsed.documents);
       corpus.clauses.push(...parsed.clauses);
@@ -47,6 +49,12 @@ export async function ingestCorpus(dir: string, onFile?: (file: string, done: nu
     onFile?.(name, i + 1, names.length);
   }
   return corpus;
+}
+
+/** An HTML page, PDF or Word file: its text parsed like a .txt file's; the manifest's title wins over the document's own. */
+export async function parseConverted(name: string, bytes: Uint8Array, meta: ManifestEntry): Promise<ParsedFile> {
+  const { text, title } = await extractText(name, bytes);
+  return { ...parseFile(name, new TextEncoder().encode(text), { ...meta, title: meta.title ?? title }), encoding: path.extname(name).slice(1).toLowerCase() };
 }
 
 export function chunksOf(file: ParsedFile): Chunk[] {
