@@ -43,7 +43,8 @@ export function normalise(source: string, opts: { markdown?: boolean } = {}): No
     return t;
   });
   if (opts.markdown) lines = lines.map(stripMarkdown);
-  const width = wrapWidth(lines);
+  // A page's lines are wrapped by its layout however few they are.
+  const width = wrapWidth(lines, paged ? 3 : 20);
   const layout = flattened ? 'flattened' : width ? 'wrapped' : 'paragraphs';
   const toc = findToc(lines);
   let pageNumbersRemoved = 0;
@@ -246,9 +247,9 @@ function fixDisplacedChapterTitles(lines: Mapped[]): Mapped[] {
 const isTitlePiece = (s: string): boolean => s.length <= 8 && !/[\p{P}\d]/u.test(s) && !matchMarker(s);
 
 /** The width lines were wrapped at, when most lines share one width; null for a paragraph-per-line file. */
-function wrapWidth(lines: Mapped[]): number | null {
+function wrapWidth(lines: Mapped[], minLines: number): number | null {
   const widths = lines.map((l) => Math.round(displayWidth(l.text))).filter((w) => w >= 10);
-  if (widths.length < 20) return null;
+  if (widths.length < minLines) return null;
   const count = new Map<number, number>();
   for (const w of widths) count.set(w, (count.get(w) ?? 0) + 1);
   const [mode] = [...count.entries()].sort((a, b) => b[1] - a[1])[0]!;

@@ -19,6 +19,7 @@ export function htmlToText(source: string): Extracted {
   const { document } = parseHTML(source);
   const h1 = document.querySelector('h1')?.textContent?.replace(/\s+/g, ' ').trim();
   const pageTitle = document.querySelector('title')?.textContent ?? '';
+  removeChrome(document);
   // charThreshold 0: a short notice is still an article.
   const article = new Readability(document as unknown as Document, { charThreshold: 0, keepClasses: false }).parse();
   const title = h1 || stripSiteName(pageTitle) || article?.title?.trim() || undefined;
@@ -31,6 +32,30 @@ export function htmlToText(source: string): Extracted {
 }
 
 const squash = (s: string) => s.replace(/\s+/g, '');
+
+const CHROME_TAGS = 'nav, header, footer, aside, form, button, input, select, textarea, iframe, script, style, noscript';
+/** Class and id words of site furniture on Chinese government pages. */
+const CHROME_NAME = /(^|[-_\s])(nav|navbar|menu|head|header|foot|footer|crumbs?|bread(crumbs?)?|position|location|weizhi|share|fenxiang|tools?|print|related|relevant|xglj|links?|friendlinks?|copyright|banquan|sidebar|search|banner|qrcode)([-_\s\d]|$)/i;
+/** Text that begins a furniture block: where-you-are lines, link lists, the imprint. */
+const CHROME_TEXT = /^\s*(当前位置|您的位置|您现在的位置|所在位置|相关链接|相关文章|相关新闻|相关阅读|友情链接|版权所有|主办[:：]|承办[:：]|网站标识码|分享到|【?打印本页|【?关闭窗口)/;
+
+/**
+ * Takes the site's furniture out before Readability looks: on a short page (a notice of three
+ * articles) Readability keeps the whole body, navigation included.
+ */
+function removeChrome(document: { querySelectorAll(s: string): ArrayLike<Element>; body: Element | null }): void {
+  for (const el of Array.from(document.querySelectorAll(CHROME_TAGS))) if (!el.querySelector('h1')) el.remove();
+  for (const el of Array.from(document.querySelectorAll('[class], [id]'))) {
+    const name = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`;
+    if (CHROME_NAME.test(name) && !el.querySelector('h1') && el.isConnected) el.remove();
+  }
+  for (const el of Array.from(document.querySelectorAll('div, p, ul, ol, li, td, span, table, section, dl'))) {
+    if (!el.isConnected) continue;
+    const text = el.textContent ?? '';
+    if (text.length > 400) continue;
+    if (CHROME_TEXT.test(text) || /ICP备|公网安备/.test(text)) el.remove();
+  }
+}
 
 /** Text of an element tree, a line per block element and <br>. */
 export function blockLines(root: Node | null | undefined): string[] {
