@@ -38,8 +38,11 @@ export async function seedParagraphs(file: string): Promise<string[]> {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const isHeading = (p: string) => /^(第[一二三四五六七八九十百零]+[章节编]|[一二三四五六七八九十]+、)/.test(p) && p.length <= 40;
 
-/** An article page in the style of www.beijing.gov.cn, with its navigation, links and footer around it. */
-export function govPage(title: string, paragraphs: string[]): string {
+/**
+ * An article page in the style of www.beijing.gov.cn, with its navigation, links and footer around
+ * it; with a print stylesheet, printing it leaves them out as the site's 打印本页 does.
+ */
+export function govPage(title: string, paragraphs: string[], opts: { printStylesheet?: boolean } = {}): string {
   const body = paragraphs
     .map((p) => (isHeading(p) ? `<p style="text-align:center"><strong>${esc(p)}</strong></p>` : `<p style="text-indent:2em">${esc(p)}</p>`))
     .join('\n');
@@ -53,7 +56,7 @@ body { font-family: "Noto Sans CJK SC", sans-serif; font-size: 16px; line-height
 .nav a { margin: 0 12px; }
 .article { width: 90%; margin: 0 auto; }
 h1 { font-size: 24px; text-align: center; }
-@media print { .header, .nav, .crumbs, .tools, .related, .footer, .share, .info { display: none; } }
+${opts.printStylesheet ? '@media print { .header, .nav, .crumbs, .tools, .related, .footer, .share, .info { display: none; } }' : ''}
 </style></head>
 <body>
 <div class="header"><a href="/">首都之窗</a> <span>北京市人民政府门户网站</span> <input placeholder="请输入关键词"> <button>搜索</button></div>

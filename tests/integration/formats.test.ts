@@ -16,8 +16,8 @@ import { CHROME, encryptPdf, govPage, printPdfs, scannedPage, seedParagraphs, wo
  * printed to PDF by Chromium, a Word file — must ingest to the documents and clauses of the .txt.
  */
 const SEEDS = [
-  { file: 'beijing-ftz-regulations.txt', stem: 'ftz-regulations' }, // 第N条 under 第N章
-  { file: 'services-opening-pilot-work-plan.txt', stem: 'services-plan' }, // 一、（一）
+  { file: 'beijing-ftz-regulations.txt', stem: 'ftz-regulations' }, // 第N条 under 第N章; printed with the site's chrome
+  { file: 'services-opening-pilot-work-plan.txt', stem: 'services-plan' }, // 一、（一）; printed with the print stylesheet
 ];
 const FORMATS = ['html', 'pdf', 'docx'] as const;
 
@@ -36,11 +36,12 @@ beforeAll(async () => {
   const manifest = JSON.parse(await readFile(path.join(CORPUS, 'manifest.json'), 'utf8')) as { files: Record<string, ManifestEntry> };
   const pages: { html: string; header?: boolean }[] = [];
   const built: Record<string, Record<string, Buffer | string>> = {};
-  for (const s of SEEDS) {
+  for (const [i, s] of SEEDS.entries()) {
     const title = manifest.files[s.file]!.title!;
     const paras = await seedParagraphs(s.file);
     const html = govPage(title, paras);
-    pages.push({ html });
+    // One page is printed with the whole site around it, one with the site's print stylesheet.
+    pages.push({ html: i === 0 ? html : govPage(title, paras, { printStylesheet: true }) });
     built[s.stem] = { html, docx: await wordDocument(title, paras) };
   }
   pages.push({ html: scannedPage(await seedParagraphs(SEEDS[0]!.file)), header: false });

@@ -1,5 +1,6 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
+import { CHROME_LINE, CHROME_TEXT, ICP } from './chrome.ts';
 import type { Extracted } from './index.ts';
 import { stripSiteName } from './title.ts';
 
@@ -7,8 +8,6 @@ import { stripSiteName } from './title.ts';
 const BLOCK = new Set(
   'address article aside blockquote dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody thead tfoot tr td th ul'.split(' '),
 );
-/** Page furniture Readability keeps when a site puts it inside the article's container. */
-const CHROME_LINE = /^(打印本页|关闭窗口|【?打印】?|【?关闭】?|分享到[:：]?.*|字号[:：]?\s*[大中小\s]*|返回顶部|收藏|纠错)$/;
 
 /**
  * The article of a web page as plain text, one line per block: Readability finds the main content
@@ -36,8 +35,6 @@ const squash = (s: string) => s.replace(/\s+/g, '');
 const CHROME_TAGS = 'nav, header, footer, aside, form, button, input, select, textarea, iframe, script, style, noscript';
 /** Class and id words of site furniture on Chinese government pages. */
 const CHROME_NAME = /(^|[-_\s])(nav|navbar|menu|head|header|foot|footer|crumbs?|bread(crumbs?)?|position|location|weizhi|share|fenxiang|tools?|print|related|relevant|xglj|links?|friendlinks?|copyright|banquan|sidebar|search|banner|qrcode)([-_\s\d]|$)/i;
-/** Text that begins a furniture block: where-you-are lines, link lists, the imprint. */
-const CHROME_TEXT = /^\s*(当前位置|您的位置|您现在的位置|所在位置|相关链接|相关文章|相关新闻|相关阅读|友情链接|版权所有|主办[:：]|承办[:：]|网站标识码|分享到|【?打印本页|【?关闭窗口)/;
 
 /**
  * Takes the site's furniture out before Readability looks: on a short page (a notice of three
@@ -53,7 +50,7 @@ function removeChrome(document: { querySelectorAll(s: string): ArrayLike<Element
     if (!el.isConnected) continue;
     const text = el.textContent ?? '';
     if (text.length > 400) continue;
-    if (CHROME_TEXT.test(text) || /ICP备|公网安备/.test(text)) el.remove();
+    if (CHROME_TEXT.test(text) || ICP.test(text)) el.remove();
   }
 }
 

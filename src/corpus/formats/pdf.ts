@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { ARTICLE_INFO, CHROME_LINE, CHROME_TEXT, ICP } from './chrome.ts';
 import { CorpusError, EncryptedFileError, NoTextLayerError, UnreadableFileError } from '../errors.ts';
 import type { Extracted } from './index.ts';
 import { stripSiteName } from './title.ts';
@@ -67,6 +68,7 @@ export async function pdfToText(bytes: Uint8Array, file: string): Promise<Extrac
     const pageLines = pages.map((p) => toLines(p.items));
     const meta = (await doc.getMetadata().catch(() => null))?.info as { Title?: string } | undefined;
     const title = takeTitle(pageLines, meta?.Title);
+    dropWebChrome(pageLines);
     let text = pageLines.map((ls) => ls.map((l) => '\u3000'.repeat(l.indent) + l.text).join('\n')).join('\n\f\n');
     if (simplified(text)) text = text.replace(/[戶―]/g, (c) => SHARED_GLYPH[c]!);
     return { text, title: title && simplified(text) ? title.replace(/[戶―]/g, (c) => SHARED_GLYPH[c]!) : title };
@@ -138,11 +140,31 @@ function takeTitle(pages: Line[][], infoTitle: string | undefined): string | und
   const heading = first.slice(i, j).map((l) => l.text).join('');
   const fromInfo = infoTitle ? stripSiteName(infoTitle) : undefined;
   if (heading) {
-    first.splice(i, j - i);
+    // Above the heading of a printed web page: the site's name, navigation and breadcrumbs (a
+    // 文号 set small stays).
+    const above = first.slice(0, i).filter((l) => DOC_NUMBER.test(l.text));
+    first.splice(0, j, ...above);
+    while (first.length > above.length && ARTICLE_INFO.test(first[above.length]!.text)) first.splice(above.length, 1);
     // The information's Title keeps the spacing of the original where the lines broke it.
     return fromInfo && squash(fromInfo) === squash(heading) ? fromInfo : heading.trim();
   }
   return fromInfo;
+}
+
+const DOC_NUMBER = /[〔［\[（(]\s*\d{4}\s*[〕］\]）)]\s*\d+\s*号/;
+
+/**
+ * A web page printed without a print stylesheet ends with its share and print buttons, link lists
+ * and imprint: from the first such line near the end of the last page, the rest goes; buttons go
+ * wherever they stand.
+ */
+function dropWebChrome(pages: Line[][]): void {
+  const last = pages.findLast((p) => p.length > 0);
+  if (last) {
+    const from = last.findIndex((l, k) => k >= last.length - 20 && (CHROME_TEXT.test(l.text) || ICP.test(l.text)));
+    if (from >= 0) last.splice(from);
+  }
+  for (const p of pages) for (let k = p.length - 1; k >= 0; k--) if (CHROME_LINE.test(p[k]!.text)) p.splice(k, 1);
 }
 
 /**
