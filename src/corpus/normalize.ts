@@ -152,12 +152,15 @@ export function displayWidth(s: string): number {
   return w;
 }
 
-/** A line that is a page number in one of its printed forms: "— 3 —", "第3页 共10页", "3/10". */
-const PAGE_NUMBER_LINE = /^(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[/／,，]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*[/／]\s*\d{1,4}|\d{1,4})$/;
+/**
+ * A line that is a page number in one of its printed forms: "— 3 —", "第3页 共10页", "3/10". A bare
+ * number is left to removePageNumbers, which tells page numbers from quantities.
+ */
+const PAGE_NUMBER_LINE = /^(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[/／,，]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*[/／]\s*\d{1,4})$/;
 
 /**
  * Page furniture of text extracted page by page: a page's first and last two lines are dropped when
- * they are a page number, or when the same line (numbers aside) stands at the edge of at least half
+ * they are a printed page number, or when the same line (numbers aside) stands at the edge of at least half
  * of the pages — a running head or foot such as the document's or the site's name.
  */
 function removePageFurniture(raw: Mapped[]): [Mapped[], number] {
@@ -172,7 +175,9 @@ function removePageFurniture(raw: Mapped[]): [Mapped[], number] {
   const seen = new Map<string, number>();
   for (const e of edges) for (const k of new Set(e.map(key))) seen.set(k, (seen.get(k) ?? 0) + 1);
   const often = Math.max(2, pages.filter((p) => p.length).length / 2);
-  const drop = new Set(edges.flat().filter((i) => PAGE_NUMBER_LINE.test(raw[i]!.text.trim()) || seen.get(key(i))! >= often));
+  // A running head has words; a repeated bare number may be a quantity.
+  const repeated = (i: number) => seen.get(key(i))! >= often && key(i).replace(/#/g, '').length >= 2;
+  const drop = new Set(edges.flat().filter((i) => PAGE_NUMBER_LINE.test(raw[i]!.text.trim()) || repeated(i)));
   return [raw.map((l, i) => (drop.has(i) || l.text.includes('\f') ? { text: '', offs: [] } : l)), drop.size];
 }
 

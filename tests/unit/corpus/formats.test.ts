@@ -1,7 +1,8 @@
 import { AlignmentType, Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun } from 'docx';
+import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
 import { EncryptedFileError, FileTooLargeError, NoTextLayerError, UnreadableFileError } from '../../../src/corpus/errors.ts';
-import { docxToText } from '../../../src/corpus/formats/docx.ts';
+import { docxToText, MAX_DOCUMENT_XML } from '../../../src/corpus/formats/docx.ts';
 import { htmlToText } from '../../../src/corpus/formats/html.ts';
 import { extractText, MAX_BINARY_BYTES } from '../../../src/corpus/formats/index.ts';
 import { pdfToText, unifyRadicals } from '../../../src/corpus/formats/pdf.ts';
@@ -148,6 +149,16 @@ describe('docxToText', () => {
     await expect(docxToText(ole, 'locked.docx')).rejects.toThrow(EncryptedFileError);
     await expect(extractText('huge.docx', Buffer.alloc(MAX_BINARY_BYTES + 1))).rejects.toThrow(FileTooLargeError);
   });
+
+  it('refuses a small file whose text unpacks to more than a policy can hold, before unpacking it', async () => {
+    const zip = await JSZip.loadAsync(await make([new Paragraph('第一条　本办法自发布之日起施行。')]));
+    const xml = await zip.file('word/document.xml')!.async('string');
+    const filler = '<w:p><w:r><w:t>某</w:t></w:r></w:p>'.repeat(Math.ceil((MAX_DOCUMENT_XML + 1) / 36));
+    zip.file('word/document.xml', xml.replace('<w:body>', `<w:body>${filler}`));
+    const bomb = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
+    await expect(docxToText(bomb, 'bomb.docx')).rejects.toThrow(/^bomb\.docx: its text unpacks to \d+ MB, over the 64 MB limit/);
+  });
 });
 
 describe('normalise: text extracted page by page', () => {
@@ -172,5 +183,14 @@ describe('normalise: text extracted page by page', () => {
       '第四条　本办法自发布之日起施行。',
     ]);
     expect(n.pageNumbersRemoved).toBe(4);
+  });
+
+  it('knows page numbers as printed: "第 2 页 共 3 页", "2/3", a bare number; a number in the text stays', () => {
+    const pages = ['第一条　本办法所称数量为', '100', '件以上的活动。', '第二条　本办法自发布之日起施行。'];
+    const footers = ['第 1 页 共 3 页', '2/3', '3'];
+    const text = [[pages[0], pages[1]], [pages[2]], [pages[3]]].map((p, i) => [...p, footers[i]].join('\n')).join('\n\f\n');
+    const n = normalise(text);
+    expect(n.text.replace(/\n/g, '')).toBe('第一条　本办法所称数量为100件以上的活动。第二条　本办法自发布之日起施行。');
+    expect(n.pageNumbersRemoved).toBe(3);
   });
 });
