@@ -69,9 +69,9 @@ export async function pdfToText(bytes: Uint8Array, file: string): Promise<Extrac
     const meta = (await doc.getMetadata().catch(() => null))?.info as { Title?: string } | undefined;
     const title = takeTitle(pageLines, meta?.Title);
     dropWebChrome(pageLines);
-    let text = pageLines.map((ls) => ls.map((l) => '\u3000'.repeat(l.indent) + l.text).join('\n')).join('\n\f\n');
-    if (simplified(text)) text = text.replace(/[戶―]/g, (c) => SHARED_GLYPH[c]!);
-    return { text, title: title && simplified(text) ? title.replace(/[戶―]/g, (c) => SHARED_GLYPH[c]!) : title };
+    const text = pageLines.map((ls) => ls.map((l) => '\u3000'.repeat(l.indent) + l.text).join('\n')).join('\n\f\n');
+    const fix = simplified(text) ? (t: string) => t.replace(/[戶―]/g, (c) => SHARED_GLYPH[c]!) : (t: string) => t;
+    return { text: fix(text), title: title && fix(title) };
   } catch (e) {
     if (e instanceof CorpusError) throw e;
     throw new UnreadableFileError(`${file}: the PDF could not be read (${(e as Error).message})`, file);
