@@ -3,6 +3,7 @@ import path from 'node:path';
 import { chunkClause, shortHash, type Chunk } from '../chunk/chunk.ts';
 import { decode } from '../corpus/decode.ts';
 import { CorpusError, EmptyFileError } from '../corpus/errors.ts';
+import { extractText, FORMAT_EXTENSIONS, isConvertedFormat } from '../corpus/formats/index.ts';
 import { normalise } from '../corpus/normalize.ts';
 import { extractMeta, shortNames, type Found } from '../parse/metadata.ts';
 import { ownTitleAfter, segment } from '../parse/segment.ts';
@@ -44,7 +45,7 @@ export interface IdRegistry {
 
 export const newRegistry = (): IdRegistry => ({ ids: new Set(), texts: new Map() });
 
-export const CORPUS_EXTENSIONS = ['.txt', '.md'];
+export const CORPUS_EXTENSIONS = ['.txt', '.md', ...FORMAT_EXTENSIONS];
 
 export async function listCorpusFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir);
@@ -60,7 +61,9 @@ export async function ingestCorpus(dir: string, onFile?: (file: string, done: nu
     try {
       const full = path.join(dir, name);
       if (!(await stat(full)).isFile()) continue;
-      const parsed = parseFile(name, await readFile(full), manifest[name] ?? {}, registry);
+      const bytes = await readFile(full);
+      const entry = manifest[name] ?? {};
+      const parsed = isConvertedFormat(name) ? await parseConverted(name, bytes, entry, registry) : parseFile(name, bytes, entry, registry);
       corpus.duplicates.push(...parsed.duplicates);
       corpus.files.push(parsed);
       corpus.documents.push(...parsed.documents);
@@ -74,6 +77,12 @@ export async function ingestCorpus(dir: string, onFile?: (file: string, done: nu
   }
   for (const d of corpus.documents) d.repealedBy = repealersOf(d, corpus.documents);
   return corpus;
+}
+
+/** An HTML page, PDF or Word file: its text parsed like a .txt file's; the manifest's title wins over the document's own. */
+export async function parseConverted(name: string, bytes: Uint8Array, meta: ManifestEntry, registry: IdRegistry = newRegistry()): Promise<ParsedFile> {
+  const { text, title } = await extractText(name, bytes);
+  return { ...parseFile(name, new TextEncoder().encode(text), { ...meta, title: meta.title ?? title }, registry), encoding: path.extname(name).slice(1).toLowerCase() };
 }
 
 export function chunksOf(file: ParsedFile): Chunk[] {
