@@ -1,7 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { App } from '../app.ts';
 import { NotFoundError, tools, type DocumentView } from '../tools/index.ts';
 import { projectRoot } from '../util/paths.ts';
@@ -14,7 +13,6 @@ import { projectRoot } from '../util/paths.ts';
  */
 export function pagesRouter(app: App): Router {
   const router = Router();
-  const widget = widgetFile(path.join(projectRoot(), 'dist', 'public', 'widget.js'));
 
   router.get('/', (req, res) => {
     sendPage(res, 200, (nonce) => demoPage(app, origin(req), nonce));
@@ -32,37 +30,22 @@ export function pagesRouter(app: App): Router {
     sendPage(res, 200, (nonce) => documentPage(doc, nonce));
   });
 
-  router.get('/widget.js', async (req, res) => {
-    const file = await widget();
-    if (!file) {
-      res.status(503).type('text/plain').send('widget.js is not built; run `npm run build`');
-      return;
-    }
-    // Embedding sites load it by a fixed URL, so it is cached briefly and revalidated by ETag.
-    res.setHeader('Cache-Control', 'public, max-age=300, must-revalidate');
-    res.setHeader('ETag', file.etag);
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    if (req.fresh) {
-      res.status(304).end();
-      return;
-    }
-    res.type('application/javascript; charset=utf-8').send(file.body);
+  // express.static serves the bundle with ETag and Last-Modified and answers revalidation with 304;
+  // embedding sites load it by a fixed URL, so it is cached briefly and revalidated.
+  router.use(
+    express.static(path.join(projectRoot(), 'dist', 'public'), {
+      index: false,
+      maxAge: 300_000,
+      setHeaders: (res) => {
+        res.setHeader('Cache-Control', 'public, max-age=300, must-revalidate');
+        res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      },
+    }),
+  );
+  router.get('/widget.js', (_req, res) => {
+    res.status(503).type('text/plain').send('widget.js is not built; run `npm run build`');
   });
   return router;
-}
-
-/** The built bundle, re-read only when its mtime changes (a rebuild while the server runs). */
-function widgetFile(file: string): () => Promise<{ body: Buffer; etag: string } | undefined> {
-  let cached: { mtimeMs: number; body: Buffer; etag: string } | undefined;
-  return async () => {
-    const info = await stat(file).catch(() => undefined);
-    if (!info) return undefined;
-    if (cached?.mtimeMs !== info.mtimeMs) {
-      const body = await readFile(file);
-      cached = { mtimeMs: info.mtimeMs, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-    }
-    return cached;
-  };
 }
 
 const origin = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
