@@ -191,7 +191,7 @@ function demoPage(app: App, base: string, nonce: string): string {
 </div>
 <aside>
 <section class="card" id="assistant"><h2>智能问答</h2>
-<p>点击页面右下角的“政策问答”按钮提问，例如“全市层面统筹协调、推进北京自贸区建设的是哪个机构？”。每个回答都标注所依据的条款，点击即可查看条款原文。</p>
+<p>点击页面右下角的“政策问答”按钮提问，例如“北京自贸试验区的建设由哪个机构牵头统筹？”。每个回答都标注所依据的条款，点击即可查看条款原文。</p>
 </section>
 <section class="card"><h2>嵌入代码</h2>
 <p>在任意政务网站页面中加入一行代码，即可在右下角显示问答按钮：</p>

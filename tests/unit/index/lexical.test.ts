@@ -81,7 +81,7 @@ describe('Bm25Index', () => {
   });
 
   it('answers a query in well under 2 ms', () => {
-    const q = '我们公司信用记录一直很好，在自贸区进出口通关能不能享受便利？';
+    const q = '信用良好的企业在自贸区报关时有哪些便利措施？';
     for (let i = 0; i < 20; i++) index.search(q, 10);
     const t = performance.now();
     for (let i = 0; i < 100; i++) index.search(q, 10);
