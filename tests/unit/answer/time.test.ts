@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { timeNotices, today } from '../../../src/answer/time.ts';
+import { doc } from './fixtures.ts';
+
+const LABEL = '《某某区小微企业房租补贴办法》第三条';
+
+describe('timeNotices', () => {
+  it('warns when a measure in the clause ran until a date that has passed', () => {
+    const notices = timeNotices(doc(), '本措施执行至2021年3月31日。', LABEL, '2022-01-01');
+    expect(notices[0]).toEqual({ expired: true, text: `${LABEL}中的措施执行期限至2021年3月31日，已过期，可能已不再执行，请向主管部门确认。` });
+  });
+
+  it('does not warn for a date still to come or today, and reads spaced and other "until" wordings', () => {
+    expect(timeNotices(doc(), '有效期至2030年1月1日。', LABEL, '2022-01-01').some((n) => n.expired)).toBe(false);
+    expect(timeNotices(doc(), '实施至2022年1月1日。', LABEL, '2022-01-01').some((n) => n.expired)).toBe(false);
+    const spaced = timeNotices(doc(), '延长至 2021 年 6 月 30 日', LABEL, '2021-07-01');
+    expect(spaced.filter((n) => n.expired)).toHaveLength(1);
+    expect(spaced[0]!.text).toContain('2021年6月30日');
+    const two = timeNotices(doc(), '第一阶段截至2020年1月1日，第二阶段执行至2020年12月31日。', LABEL, '2021-01-01');
+    expect(two.filter((n) => n.expired)).toHaveLength(2);
+  });
+
+  it('warns once for an ended document when the clause itself names no date', () => {
+    const d = doc({ validUntil: '2021-12-31' });
+    expect(timeNotices(d, '给予补贴。', LABEL, '2022-06-01')[0]).toEqual({ expired: true, text: '《某某区小微企业房租补贴办法》有效期至2021-12-31，已届满，可能已失效。' });
+    // an expired clause measure already says so
+    expect(timeNotices(d, '执行至2021年3月31日', LABEL, '2022-06-01').filter((n) => n.expired)).toHaveLength(1);
+    expect(timeNotices(d, '给予补贴。', LABEL, '2021-06-01').some((n) => n.expired)).toBe(false);
+  });
+
+  it('adds the document\'s first time statement, or its issue date when it states none', () => {
+    const stated = doc({ timeStatements: ['本办法自2021年4月1日起施行。', '有效期三年。'] });
+    expect(timeNotices(stated, '给予补贴。', LABEL, '2021-06-01')).toEqual([{ expired: false, text: '《某某区小微企业房租补贴办法》：本办法自2021年4月1日起施行。' }]);
+    expect(timeNotices(doc(), '给予补贴。', LABEL, '2021-06-01')).toEqual([{ expired: false, text: '《某某区小微企业房租补贴办法》发布于2021-03-01。' }]);
+    expect(timeNotices(doc({ issueDate: undefined }), '', LABEL, '2021-06-01')).toEqual([]);
+  });
+
+  it('speaks English when asked', () => {
+    const [expired, issued] = timeNotices(doc(), '执行至2021年3月31日', LABEL, '2022-01-01', 'en');
+    expect(expired!.text).toBe(`${LABEL}: a measure in it ran until 2021-03-31, which has passed; it may no longer be in force — check with the department in charge.`);
+    expect(issued!.text).toBe('《某某区小微企业房租补贴办法》 was issued on 2021-03-01.');
+  });
+});
+
+describe('today', () => {
+  it('is the current date in ISO form', () => {
+    expect(today()).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(today()).toBe(new Date().toISOString().slice(0, 10));
+  });
+});
