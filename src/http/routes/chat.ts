@@ -4,7 +4,7 @@ import type { Answer } from '../../answer/types.ts';
 import { MAX_QUERY_LENGTH } from '../../retrieve/retriever.ts';
 import type { Tools } from '../../tools/index.ts';
 import { methodNotAllowed, translateError } from '../errors.ts';
-import { textPrefix } from '../logger.ts';
+import { logUserText } from '../logger.ts';
 import { openEventStream, streamPieces } from '../sse.ts';
 
 export const ChatRequest = z.object({
@@ -26,8 +26,8 @@ export function chatRouter(t: Tools): Router {
       const { message, conversationId } = ChatRequest.parse(req.body);
       const log = res.locals.log.child({ route: 'chat' });
       const ask = () => t.answerQuestion({ question: message, conversationId });
-      const logAnswer = (a: Answer) =>
-        log.info({ question: textPrefix(message), chars: message.length, abstained: a.abstained, citations: a.citations.length, mode: a.mode }, 'answered');
+      logUserText(log, 'question', message);
+      const logAnswer = (a: Answer) => log.info({ chars: message.length, abstained: a.abstained, citations: a.citations.length, mode: a.mode }, 'answered');
 
       if (req.accepts(['application/json', 'text/event-stream']) !== 'text/event-stream') {
         const answer = await ask();

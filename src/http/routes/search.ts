@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { MAX_K, MAX_QUERY_LENGTH } from '../../retrieve/retriever.ts';
 import type { Tools } from '../../tools/index.ts';
 import { methodNotAllowed } from '../errors.ts';
-import { textPrefix } from '../logger.ts';
+import { logUserText } from '../logger.ts';
 
 const shortText = z.string().max(200);
 
@@ -30,7 +30,8 @@ export function searchRouter(t: Tools): Router {
     .post(async (req, res) => {
       const input = SearchRequest.parse(req.body);
       const out = await t.searchPolicies(input);
-      res.locals.log.info({ route: 'search', query: textPrefix(input.query), results: out.results.length }, 'searched');
+      logUserText(res.locals.log, 'query', input.query);
+      res.locals.log.info({ route: 'search', chars: input.query.length, results: out.results.length }, 'searched');
       res.json(out);
     })
     .all(methodNotAllowed('POST'));
