@@ -80,13 +80,8 @@ describe('Bm25Index', () => {
     expect(copy.docFreq('综合保税区')).toBe(index.docFreq('综合保税区'));
   });
 
-  it('answers a query in well under 2 ms', () => {
-    const q = '信用良好的企业在自贸区报关时有哪些便利措施？';
-    for (let i = 0; i < 20; i++) index.search(q, 10);
-    const t = performance.now();
-    for (let i = 0; i < 100; i++) index.search(q, 10);
-    expect((performance.now() - t) / 100).toBeLessThan(2);
-  });
+  // Query latency is measured by `npm run bench` (search p50), not asserted in a unit test: timings
+  // on a shared machine fail for reasons that are not bugs.
 
   it('survives bad queries', () => {
     const bad = ['', '   ', '，。！？……', '😀🎉', '的了和', "'; DROP TABLE chunks; --", '<script>alert(1)</script>', '自'.repeat(10_000), 'a'.repeat(10_000)];
