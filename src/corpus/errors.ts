@@ -1,8 +1,9 @@
+import { AppError } from '../errors.ts';
+
 /** Base class for problems with one corpus file; ingestion reports them and goes on with the rest. */
-export class CorpusError extends Error {
+export class CorpusError extends AppError {
   constructor(message: string, readonly file?: string) {
-    super(message);
-    this.name = new.target.name;
+    super('corpus_file', message);
   }
 }
 export class EmptyFileError extends CorpusError {}

@@ -1,5 +1,5 @@
 import { concat, filter, mapped, replace, slice, trim, type Mapped } from './mapped.ts';
-import { matchMarker, startsStructure } from '../parse/markers.ts';
+import { matchMarker, startsStructure } from '../text/markers.ts';
 
 /**
  * Normalises a decoded policy file into clean paragraphs, each character mapped back to its source

@@ -29,10 +29,11 @@ import {
   type ModelInfo,
 } from './manifest.ts';
 import type { Embedder } from './ports.ts';
-import { CorpusStore, STORE_FILE } from './store.ts';
+import { CorpusStore } from '../ingest/store.ts';
 import { clauseSentences, SENTENCE_ROWS_FILE, SENTENCE_VECTORS_FILE, SentenceIndex } from './sentences.ts';
 import { HnswVectorStore, IDS_FILE, VECTORS_FILE } from './vector-store.ts';
 
+export const STORE_FILE = 'store.json';
 const ARTIFACTS = [STORE_FILE, VECTORS_FILE, IDS_FILE, SENTENCE_VECTORS_FILE, SENTENCE_ROWS_FILE];
 
 /** The text embedded for a chunk: its document title and headings give the passage its context. */
@@ -117,7 +118,7 @@ async function loadGeneration(indexDir: string, dir: string, model?: ModelInfo):
       throw new IndexCorruptError(dir, `${name} is damaged (${data.length} bytes, manifest says ${expected.bytes}, or its sha256 differs)`);
     }
   }
-  const store = await CorpusStore.load(dir);
+  const store = await loadStore(dir);
   const vectors = await HnswVectorStore.load(dir, manifest.model.dims);
   for (const [docId, doc] of Object.entries(manifest.documents)) {
     const missing = doc.chunkIds.find((id) => !store.chunkById.has(id) || !vectors.has(id));
@@ -297,3 +298,12 @@ const withStats = (index: LoadedIndex, stats: IndexStats): OpenedIndex => ({
   chunks: index.store.chunks,
   stats,
 });
+
+/** store.json of a generation; a missing, unparsable or inconsistent store is corrupt. */
+async function loadStore(dir: string): Promise<CorpusStore> {
+  try {
+    return CorpusStore.parse(await readFile(path.join(dir, STORE_FILE), 'utf8'));
+  } catch (err) {
+    throw new IndexCorruptError(dir, `${STORE_FILE} is unreadable: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,4 +1,4 @@
-import { matchMarker } from './markers.ts';
+import { matchMarker } from '../text/markers.ts';
 import { DATE_ONLY, DOC_TYPE, findLoose, paragraphsOf, type Paragraph } from './text.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { ORG_END } from './metadata.ts';
-import { matchMarker, type Marker, type MarkerKind } from './markers.ts';
+import { matchMarker, type Marker, type MarkerKind } from '../text/markers.ts';
 import { findLoose, paragraphsOf, type Paragraph } from './text.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { matchMarker, parseNumber } from '../parse/markers.ts';
+import { matchMarker, parseNumber } from '../text/markers.ts';
 import { looseKey } from '../parse/text.ts';
 import type { Clause, PolicyDocument } from '../parse/types.ts';
 import { NoSuchClauseError, UnknownDocumentError } from './errors.ts';

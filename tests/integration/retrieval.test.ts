@@ -62,11 +62,13 @@ describe('searchPolicies', () => {
   });
 
   it('gives bad queries a clear error or an empty result, never a crash', async () => {
-    await expect(t.searchPolicies({ query: '' })).rejects.toThrow(InvalidInputError);
-    await expect(t.searchPolicies({ query: '   \n ' })).rejects.toThrow(/empty/);
-    await expect(t.searchPolicies({ query: '条'.repeat(10_000) })).rejects.toThrow(/10000 characters; at most 2000/);
-    await expect(t.searchPolicies({ query: '补贴', k: 0 })).rejects.toThrow(InvalidInputError);
-    await expect(t.searchPolicies({ query: '补贴', k: 10_000 })).rejects.toThrow(InvalidInputError);
+    // Input is validated before the search starts, so a bad input may throw at the call itself.
+    const search = async (input: Parameters<Tools['searchPolicies']>[0]) => t.searchPolicies(input);
+    await expect(search({ query: '' })).rejects.toThrow(InvalidInputError);
+    await expect(search({ query: '   \n ' })).rejects.toThrow(/empty/);
+    await expect(search({ query: '条'.repeat(10_000) })).rejects.toThrow(/at most 2000 characters/);
+    await expect(search({ query: '补贴', k: 0 })).rejects.toThrow(InvalidInputError);
+    await expect(search({ query: '补贴', k: 10_000 })).rejects.toThrow(InvalidInputError);
     expect((await t.searchPolicies({ query: '？！。，、；：……——' })).results).toEqual([]);
     expect((await t.searchPolicies({ query: '🤔🤔🙏' })).results).toEqual([]);
     // Hostile text is searched as text: at most k results, each verbatim from its clause.

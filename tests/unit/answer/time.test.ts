@@ -7,7 +7,7 @@ const LABEL = '《某某区小微企业房租补贴办法》第三条';
 describe('timeNotices', () => {
   it('warns when a measure in the clause ran until a date that has passed', () => {
     const notices = timeNotices(doc(), '本措施执行至2021年3月31日。', LABEL, '2022-01-01');
-    expect(notices[0]).toEqual({ expired: true, text: `${LABEL}中的措施执行期限至2021年3月31日，已过期，可能已不再执行，请向主管部门确认。` });
+    expect(notices[0]).toEqual({ kind: 'validity', expired: true, until: '2021-03-31', text: `${LABEL}中的措施执行期限至2021年3月31日，已过期，可能已不再执行，请向主管部门确认。` });
   });
 
   it('does not warn for a date still to come or today, and reads spaced and other "until" wordings', () => {
@@ -22,7 +22,7 @@ describe('timeNotices', () => {
 
   it('warns once for an ended document when the clause itself names no date', () => {
     const d = doc({ validUntil: '2021-12-31' });
-    expect(timeNotices(d, '给予补贴。', LABEL, '2022-06-01')[0]).toEqual({ expired: true, text: '《某某区小微企业房租补贴办法》有效期至2021-12-31，已届满，可能已失效。' });
+    expect(timeNotices(d, '给予补贴。', LABEL, '2022-06-01')[0]).toEqual({ kind: 'validity', expired: true, until: '2021-12-31', text: '《某某区小微企业房租补贴办法》有效期至2021-12-31，已届满，可能已失效。' });
     // an expired clause measure already says so
     expect(timeNotices(d, '执行至2021年3月31日', LABEL, '2022-06-01').filter((n) => n.expired)).toHaveLength(1);
     expect(timeNotices(d, '给予补贴。', LABEL, '2021-06-01').some((n) => n.expired)).toBe(false);
@@ -30,8 +30,8 @@ describe('timeNotices', () => {
 
   it('adds the document\'s first time statement, or its issue date when it states none', () => {
     const stated = doc({ timeStatements: ['本办法自2021年4月1日起施行。', '有效期三年。'] });
-    expect(timeNotices(stated, '给予补贴。', LABEL, '2021-06-01')).toEqual([{ expired: false, text: '《某某区小微企业房租补贴办法》：本办法自2021年4月1日起施行。' }]);
-    expect(timeNotices(doc(), '给予补贴。', LABEL, '2021-06-01')).toEqual([{ expired: false, text: '《某某区小微企业房租补贴办法》发布于2021-03-01。' }]);
+    expect(timeNotices(stated, '给予补贴。', LABEL, '2021-06-01')).toEqual([{ kind: 'validity', expired: false, text: '《某某区小微企业房租补贴办法》：本办法自2021年4月1日起施行。' }]);
+    expect(timeNotices(doc(), '给予补贴。', LABEL, '2021-06-01')).toEqual([{ kind: 'validity', expired: false, text: '《某某区小微企业房租补贴办法》发布于2021-03-01。' }]);
     expect(timeNotices(doc({ issueDate: undefined }), '', LABEL, '2021-06-01')).toEqual([]);
   });
 

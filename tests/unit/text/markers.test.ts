@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchMarker, parseNumber, startsStructure } from '../../../src/parse/markers.ts';
+import { matchMarker, parseNumber, startsStructure } from '../../../src/text/markers.ts';
 
 const kindOf = (s: string) => matchMarker(s)?.kind ?? null;
 
