@@ -165,7 +165,12 @@ export async function openIndex(opts: OpenIndexOptions): Promise<OpenedIndex> {
 
   const corpus = await ingestCorpus(corpusDir);
   for (const e of corpus.errors) log(`skipped ${e.file}: ${e.message}`);
+  // Said even to a quiet caller: a file the operator added is not indexed.
+  for (const d of corpus.duplicates) logStatus(`index: ${d.message}`, { quiet: false });
   const store = CorpusStore.fromCorpus(corpus);
+  // The load check (one vector per chunk id) would reject an index with a repeated id: never write one.
+  const repeated = store.chunkById.size !== store.chunks.length ? store.chunks.find((c) => store.chunkById.get(c.id) !== c) : undefined;
+  if (repeated) throw new IndexWriteError(`chunk id ${repeated.id} occurs twice in the corpus; the index was not written`);
   const documents: IndexManifest['documents'] = {};
   const chunkIdsOf = new Map<string, string[]>();
   for (const c of store.chunks) {

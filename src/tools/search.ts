@@ -1,14 +1,12 @@
 import { z } from './zod.ts';
 import type { HybridRetriever } from '../retrieve/retriever.ts';
 import { MAX_K } from '../retrieve/retriever.ts';
-import { isoDate, queryText, shortText, type ToolDefinition } from './fields.ts';
+import { queryText, shortText, StatusFilter, type ToolDefinition } from './fields.ts';
 
 export const SearchFilters = z.object({
   document: shortText.optional().describe('Only this document: words from its title, a short name such as 自贸区条例, or its 文号'),
   documentIds: z.array(z.string().max(20)).max(100).optional().describe('Only these document ids'),
-  issuer: shortText.optional().describe('Only documents whose issuer contains this, e.g. 北京市人民政府'),
-  dateFrom: isoDate.optional().describe('Only documents issued on or after this ISO date'),
-  dateTo: isoDate.optional().describe('Only documents issued on or before this ISO date'),
+  ...StatusFilter.shape,
 });
 
 export const SearchInput = z.object({
