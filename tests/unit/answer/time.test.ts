@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { timeNotices, today } from '../../../src/answer/time.ts';
+import { timeNotices } from '../../../src/answer/time.ts';
+import { today } from '../../../src/parse/status.ts';
 import { doc } from './fixtures.ts';
 
 const LABEL = '《某某区小微企业房租补贴办法》第三条';
@@ -20,12 +21,27 @@ describe('timeNotices', () => {
     expect(two.filter((n) => n.expired)).toHaveLength(2);
   });
 
-  it('warns once for an ended document when the clause itself names no date', () => {
-    const d = doc({ validUntil: '2021-12-31' });
-    expect(timeNotices(d, '给予补贴。', LABEL, '2022-06-01')[0]).toEqual({ kind: 'validity', expired: true, until: '2021-12-31', text: '《某某区小微企业房租补贴办法》有效期至2021-12-31，已届满，可能已失效。' });
-    // an expired clause measure already says so
-    expect(timeNotices(d, '执行至2021年3月31日', LABEL, '2022-06-01').filter((n) => n.expired)).toHaveLength(1);
-    expect(timeNotices(d, '给予补贴。', LABEL, '2021-06-01').some((n) => n.expired)).toBe(false);
+  it('puts the document\'s own status first: ended, repealed or not yet in force', () => {
+    const ended = doc({ expiryDate: '2021-12-31' });
+    expect(timeNotices(ended, '给予补贴。', LABEL, '2022-06-01')[0]).toEqual({ kind: 'validity', expired: true, until: '2021-12-31', text: '《某某区小微企业房租补贴办法》有效期（至2021-12-31），已过期，可能已失效。' });
+    const stated = doc({ expiryDate: '2021-12-31', validity: '执行期限至2021年12月31日' });
+    expect(timeNotices(stated, '给予补贴。', LABEL, '2022-06-01')[0]!.text).toBe('《某某区小微企业房租补贴办法》执行期限至2021年12月31日，已过期，可能已失效。');
+    // an ended document and an ended measure in the clause are both told
+    expect(timeNotices(ended, '执行至2021年3月31日', LABEL, '2022-06-01').filter((n) => n.expired)).toHaveLength(2);
+    expect(timeNotices(ended, '给予补贴。', LABEL, '2021-06-01').some((n) => n.expired)).toBe(false);
+
+    const repealed = doc({ repealedBy: [{ id: 'doc-b', title: '某某区新办法', docNumber: '某政发〔2022〕2号', effectiveDate: '2022-01-01' }] });
+    expect(timeNotices(repealed, '给予补贴。', LABEL, '2022-06-01')[0]).toEqual({
+      kind: 'validity',
+      expired: true,
+      until: '2022-01-01',
+      text: '《某某区小微企业房租补贴办法》已被《某某区新办法》（某政发〔2022〕2号）废止（自2022-01-01起），不再执行。',
+    });
+    // a repeal that takes effect later has not happened yet
+    expect(timeNotices(repealed, '给予补贴。', LABEL, '2021-06-01').some((n) => n.expired)).toBe(false);
+
+    const later = doc({ effectiveDate: '2021-04-01' });
+    expect(timeNotices(later, '给予补贴。', LABEL, '2021-03-15')[0]).toEqual({ kind: 'validity', expired: false, text: '《某某区小微企业房租补贴办法》自2021-04-01起施行，尚未生效。' });
   });
 
   it('adds the document\'s first time statement, or its issue date when it states none', () => {
