@@ -93,7 +93,10 @@ main{padding-top:20px;padding-bottom:40px}
 .services li{border:1px solid #dde3ea;border-radius:6px;padding:12px;background:#f8fafc}
 .services b{display:block;color:#123f7c}
 .services span{font-size:13px;color:#5f6b7a}
+/* A wide table scrolls inside its own box, so the page itself never gets wider than a phone. */
+.table-scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch;overscroll-behavior-x:contain}
 table{width:100%;border-collapse:collapse;font-size:14px}
+td:first-child{min-width:12em}
 th,td{text-align:left;padding:8px 6px;border-bottom:1px solid #e5e9ef;vertical-align:top}
 th{color:#5f6b7a;font-weight:600;white-space:nowrap}
 td.num{white-space:nowrap;color:#5f6b7a}
@@ -168,12 +171,12 @@ function demoPage(app: App, base: string, nonce: string): string {
 <li><b>智能问答</b><span>回答问题并引用条款原文</span></li>
 </ul></section>
 <section class="card" id="policies"><h2>政策文件库（${docs.length} 件）</h2>
-<table><thead><tr><th scope="col">文件名称</th><th scope="col">文号</th><th scope="col">发布日期</th></tr></thead><tbody>${rows}</tbody></table>
+<div class="table-scroll" role="region" aria-label="政策文件列表" tabindex="0"><table><thead><tr><th scope="col">文件名称</th><th scope="col">文号</th><th scope="col">发布日期</th></tr></thead><tbody>${rows}</tbody></table></div>
 </section>
 </div>
 <aside>
 <section class="card" id="assistant"><h2>智能问答</h2>
-<p>点击页面右下角的“政策问答”按钮提问，例如“全市层面统筹协调、推进北京自贸区建设的是哪个机构？”。每个回答都标注所依据的条款，点击即可查看条款原文。</p>
+<p>点击页面右下角的“政策问答”按钮提问，例如“北京自贸试验区的建设由哪个机构牵头统筹？”。每个回答都标注所依据的条款，点击即可查看条款原文。</p>
 </section>
 <section class="card"><h2>嵌入代码</h2>
 <p>在任意政务网站页面中加入一行代码，即可在右下角显示问答按钮：</p>

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Answer, Tools } from '../../tools/index.ts';
 import { methodNotAllowed, translateError } from '../errors.ts';
-import { textPrefix } from '../logger.ts';
+import { logUserText } from '../logger.ts';
 import { openEventStream, streamPieces } from '../sse.ts';
 import type { HttpRequests } from './requests.ts';
 
@@ -18,8 +18,8 @@ export function chatRouter(t: Tools, requests: HttpRequests): Router {
       const { message, conversationId } = requests.chat.parse(req.body);
       const log = res.locals.log.child({ route: 'chat' });
       const ask = () => t.answerQuestion({ question: message, conversationId });
-      const logAnswer = (a: Answer) =>
-        log.info({ question: textPrefix(message), chars: message.length, abstained: a.abstained, citations: a.citations.length, mode: a.mode }, 'answered');
+      logUserText(log, 'question', message);
+      const logAnswer = (a: Answer) => log.info({ chars: message.length, abstained: a.abstained, citations: a.citations.length, mode: a.mode }, 'answered');
 
       if (req.accepts(['application/json', 'text/event-stream']) !== 'text/event-stream') {
         const answer = await ask();
