@@ -5,6 +5,7 @@ import { tools } from '../tools/index.ts';
 import { errorHandler, HttpError, notFound } from './errors.ts';
 import { createLogger, requestLogger } from './logger.ts';
 import { openApiDocument } from './openapi.ts';
+import { overloadSettings, WorkGate, type OverloadSettings, type WorkControl } from './overload.ts';
 import { rateLimitRules, rateLimits, type RateLimitSettings } from './rate-limit.ts';
 import { chatRouter } from './routes/chat.ts';
 import { clausesRouter } from './routes/clauses.ts';
@@ -32,6 +33,10 @@ export interface HttpOptions {
    * but no body parsing: that is applied to /api only.
    */
   extraRouters?: express.Router[];
+  /** Bounds on work and connections; each unset one from its POLICY_ASSISTANT_* variable (overload.ts), else the default. */
+  overload?: Partial<OverloadSettings>;
+  /** The gate bounding answer/search work, when it is shared (with /mcp); else one is made from `overload`. */
+  work?: WorkControl;
 }
 
 const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -39,6 +44,7 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
 /** The express app serving the API over one App. Routes are thin adapters over tools(app). */
 export function createHttpApp(app: App, opts: HttpOptions = {}): express.Express {
   const t = tools(app);
+  const work = opts.work ?? workControl(overloadSettings(opts.overload));
   const http = express();
   http.disable('x-powered-by');
   setTrustProxy(http, opts.trustProxy ?? trustProxyFromEnv());
@@ -51,7 +57,8 @@ export function createHttpApp(app: App, opts: HttpOptions = {}): express.Express
   http.use(rateLimits(rateLimitRules(opts.rateLimits)));
 
   http.use('/api', requireJsonBody, express.json({ limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }));
-  http.use(chatRouter(t), searchRouter(t), clausesRouter(t), documentsRouter(t), healthRouter(app));
+  // /healthz is never behind the gate: it must answer at once however busy the server is.
+  http.use(chatRouter(t, work), searchRouter(t, work), clausesRouter(t), documentsRouter(t), healthRouter(app, () => work.gate.stats()));
   const spec = openApiDocument();
   http.get('/openapi.json', (_req, res) => {
     res.json(spec);
@@ -61,6 +68,11 @@ export function createHttpApp(app: App, opts: HttpOptions = {}): express.Express
   http.use(notFound);
   http.use(errorHandler);
   return http;
+}
+
+/** The gate and cancellation switch the bounded routes share. */
+export function workControl(settings: OverloadSettings): WorkControl {
+  return { gate: new WorkGate(settings), cancelOnDisconnect: settings.cancelOnDisconnect };
 }
 
 function setTrustProxy(http: express.Express, value: TrustProxy): void {

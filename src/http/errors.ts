@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { ToolError } from '../tools/errors.ts';
+import { AbortedError } from '../util/abort.ts';
 import { API_CSP } from './security.ts';
 
 /**
@@ -47,6 +48,8 @@ export function translateError(err: unknown, requestId?: string): { status: numb
   });
   if (err instanceof ToolError) return out(TOOL_STATUS[err.code] ?? 400, err.code, err.message);
   if (err instanceof HttpError) return out(err.status, err.code, err.message);
+  // nginx's "client closed request": the work stopped because the client left; nobody reads this.
+  if (err instanceof AbortedError) return out(499, err.code, err.message);
   if (err instanceof ZodError) return out(400, 'invalid_input', zodMessage(err));
   const e = err as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown };
   if (typeof e?.type === 'string' && BODY_ERRORS[e.type]) {
@@ -67,6 +70,11 @@ function zodMessage(err: ZodError): string {
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   const { status, body, internal } = translateError(err, res.locals.requestId);
   const log = res.locals.log;
+  if (err instanceof AbortedError) {
+    log.debug('client disconnected; the work for it stopped');
+    res.destroy();
+    return;
+  }
   if (internal) log.error({ err }, 'unhandled error');
   else log.debug({ code: body.error.code }, body.error.message);
   // Headers already went out (a response was half written): the only honest signal left is to cut it.

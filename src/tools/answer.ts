@@ -12,7 +12,8 @@ export interface AnswerQuestionInput {
 
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
-export async function answerQuestion(answers: AnswerPipeline, input: AnswerQuestionInput): Promise<Answer> {
+/** `signal`: the caller has gone; the work stops with an AbortedError. */
+export async function answerQuestion(answers: AnswerPipeline, input: AnswerQuestionInput, signal?: AbortSignal): Promise<Answer> {
   if (input.conversationId !== undefined && !CONVERSATION_ID.test(input.conversationId))
     throw new InvalidInputError('conversationId must be 8–64 letters, digits, "-" or "_" (use the one a previous answer returned)');
   let question: string;
@@ -22,5 +23,5 @@ export async function answerQuestion(answers: AnswerPipeline, input: AnswerQuest
     if (e instanceof InvalidQueryError) throw new InvalidInputError(e.message.replace('query', 'question'));
     throw e;
   }
-  return answers.answer(question, input.conversationId);
+  return answers.answer(question, input.conversationId, signal);
 }

@@ -11,8 +11,8 @@ import { searchPolicies, type SearchInput } from './search.ts';
 
 export function tools(app: App) {
   return {
-    searchPolicies: (input: SearchInput) => searchPolicies(app.retriever, input),
-    answerQuestion: (input: AnswerQuestionInput) => answerQuestion(app.answers, input),
+    searchPolicies: (input: SearchInput, signal?: AbortSignal) => searchPolicies(app.retriever, input, signal),
+    answerQuestion: (input: AnswerQuestionInput, signal?: AbortSignal) => answerQuestion(app.answers, input, signal),
     getClause: (input: { id?: string; reference?: string }) => getClause(app.corpus, input),
     getClauseWithNeighbours: (input: { id?: string; reference?: string }) => getClauseWithNeighbours(app.corpus, input),
     listDocuments: (filter?: DocumentFilter) => listDocuments(app.corpus, filter),

@@ -31,10 +31,10 @@ export interface SearchResponse {
   query: { lang: 'zh' | 'en'; searched: string; namedDocuments: string[] };
 }
 
-export async function searchPolicies(retriever: HybridRetriever, input: SearchInput): Promise<SearchResponse> {
+export async function searchPolicies(retriever: HybridRetriever, input: SearchInput, signal?: AbortSignal): Promise<SearchResponse> {
   if (input.k !== undefined && (!Number.isInteger(input.k) || input.k < 1 || input.k > MAX_K)) throw new InvalidInputError(`k must be a whole number from 1 to ${MAX_K}`);
   try {
-    const out = await retriever.search(input.query, { k: input.k ?? 10, filters: input.filters });
+    const out = await retriever.search(input.query, { k: input.k ?? 10, filters: input.filters, signal });
     return {
       results: out.results.map(({ chunk, clause, document, scores }) => ({
         id: chunk.id,

@@ -3,8 +3,10 @@ import { z } from 'zod';
 import type { Answer } from '../../answer/types.ts';
 import { MAX_QUERY_LENGTH } from '../../retrieve/retriever.ts';
 import type { Tools } from '../../tools/index.ts';
+import { isAborted } from '../../util/abort.ts';
 import { methodNotAllowed, translateError } from '../errors.ts';
 import { textPrefix } from '../logger.ts';
+import { admitOrRefuse, clientSignal, type WorkControl } from '../overload.ts';
 import { openEventStream, streamPieces } from '../sse.ts';
 
 export const ChatRequest = z.object({
@@ -18,14 +20,17 @@ export const ChatRequest = z.object({
  * first, then `delta` pieces of the answer text, then `done` with the same JSON; `error` instead
  * when answering fails after the stream opened.
  */
-export function chatRouter(t: Tools): Router {
+export function chatRouter(t: Tools, work: WorkControl): Router {
   const router = Router();
   router
     .route('/api/chat')
     .post(async (req, res) => {
       const { message, conversationId } = ChatRequest.parse(req.body);
       const log = res.locals.log.child({ route: 'chat' });
-      const ask = () => t.answerQuestion({ question: message, conversationId });
+      const signal = clientSignal(res, work.cancelOnDisconnect);
+      // Refused (503) before the stream opens; once admitted, the answer may wait for a slot.
+      const admitted = admitOrRefuse(work.gate, res, signal);
+      const ask = () => admitted.run(() => t.answerQuestion({ question: message, conversationId }, signal));
       const logAnswer = (a: Answer) =>
         log.info({ question: textPrefix(message), chars: message.length, abstained: a.abstained, citations: a.citations.length, mode: a.mode }, 'answered');
 
@@ -49,6 +54,11 @@ export function chatRouter(t: Tools): Router {
         stream.send('done', answer);
         if (stream.closed) log.info('client disconnected before the answer was sent');
       } catch (err) {
+        // The client left: nobody is there to tell.
+        if (isAborted(err)) {
+          log.debug('client disconnected; answering stopped');
+          return;
+        }
         const { body, internal } = translateError(err, res.locals.requestId);
         if (internal) log.error({ err }, 'answer failed mid-stream');
         stream.send('error', body);

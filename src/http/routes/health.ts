@@ -2,9 +2,13 @@ import path from 'node:path';
 import { Router } from 'express';
 import type { App } from '../../app.ts';
 import { methodNotAllowed } from '../errors.ts';
+import type { WorkStats } from '../overload.ts';
 
-/** GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens. */
-export function healthRouter(app: App): Router {
+/**
+ * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens.
+ * `load` shows the answer/search work running, waiting, finished, cancelled and refused.
+ */
+export function healthRouter(app: App, load?: () => WorkStats): Router {
   const startedAt = Date.now();
   const router = Router();
   router
@@ -26,6 +30,7 @@ export function healthRouter(app: App): Router {
         },
         model: { id: model.id, sha256: model.sha256, dims: model.dims },
         answerMode: app.answers.mode,
+        ...(load && { load: load() }),
         startedAt: new Date(startedAt).toISOString(),
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       });

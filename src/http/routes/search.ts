@@ -4,6 +4,7 @@ import { MAX_K, MAX_QUERY_LENGTH } from '../../retrieve/retriever.ts';
 import type { Tools } from '../../tools/index.ts';
 import { methodNotAllowed } from '../errors.ts';
 import { textPrefix } from '../logger.ts';
+import { admitOrRefuse, clientSignal, type WorkControl } from '../overload.ts';
 
 const shortText = z.string().max(200);
 
@@ -23,13 +24,14 @@ export const SearchRequest = z.object({
 });
 
 /** POST /api/search: clause pieces ranked by hybrid retrieval, passed through from searchPolicies. */
-export function searchRouter(t: Tools): Router {
+export function searchRouter(t: Tools, work: WorkControl): Router {
   const router = Router();
   router
     .route('/api/search')
     .post(async (req, res) => {
       const input = SearchRequest.parse(req.body);
-      const out = await t.searchPolicies(input);
+      const signal = clientSignal(res, work.cancelOnDisconnect);
+      const out = await admitOrRefuse(work.gate, res, signal).run(() => t.searchPolicies(input, signal));
       res.locals.log.info({ route: 'search', query: textPrefix(input.query), results: out.results.length }, 'searched');
       res.json(out);
     })
