@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -142,9 +143,8 @@ describe('bounded in-flight work', () => {
     try {
       const { maxInFlight, maxQueued } = await load(server.url);
       let flooding = true;
-      const healthMs: number[] = [];
-      const probe = (async () => {
-        while (flooding) {
+      const probe = async (healthMs: number[], stop: () => boolean) => {
+        while (!stop()) {
           const t = performance.now();
           const res = await fetch(`${server.url}/healthz`);
           await res.arrayBuffer();
@@ -152,25 +152,38 @@ describe('bounded in-flight work', () => {
           expect(res.status).toBe(200);
           await sleep(20);
         }
-      })();
+      };
+      // The same probe on the idle server first: what this machine gives without the flood.
+      const idleMs: number[] = [];
+      const idleUntil = Date.now() + 1500;
+      await probe(idleMs, () => Date.now() > idleUntil);
+      const healthMs: number[] = [];
+      const probing = probe(healthMs, () => !flooding);
       const CLIENTS_FLOODING = 120;
+      const load1 = loadavg()[0]!;
       const outcomes = await flood(server.url, CLIENTS_FLOODING, 3000);
       flooding = false;
-      await probe;
+      await probing;
+      // 100 ms of wall time on a machine with a core to spare. When it is oversubscribed (other
+      // processes keep more threads runnable than it has cores), a thread gets cores/load of a core
+      // and every wall-clock latency stretches by that factor, so the budget does too.
+      const stretch = Math.max(1, Math.max(load1, loadavg()[0]!) / availableParallelism());
+      const budget = 100 * stretch;
       const refused = outcomes.filter((o) => o.status === 503);
       const answered = outcomes.filter((o) => o.status === 200);
       const sorted = [...healthMs].sort((a, b) => a - b);
       const maxHealth = sorted[sorted.length - 1]!;
       console.log(
         `flood of ${CLIENTS_FLOODING} clients for 3 s from another process (bound ${maxInFlight} running + ${maxQueued} waiting): ${answered.length} answered, ${refused.length} refused with 503; ` +
-          `/healthz p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${maxHealth.toFixed(1)} ms over ${healthMs.length} probes`,
+          `/healthz p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${maxHealth.toFixed(1)} ms over ${healthMs.length} probes ` +
+          `(idle server: max ${Math.max(...idleMs).toFixed(1)} ms); load average ${load1.toFixed(1)} on ${availableParallelism()} cores → budget ${budget.toFixed(0)} ms`,
       );
       expect(answered.length + refused.length).toBe(outcomes.length);
       expect(answered.length).toBeGreaterThan(0);
       expect(refused.length).toBeGreaterThan(0);
       for (const r of refused) expect(r).toEqual({ status: 503, retryAfter: '2', code: 'overloaded' });
       expect(healthMs.length).toBeGreaterThan(20);
-      expect(maxHealth).toBeLessThan(100);
+      expect(maxHealth).toBeLessThan(budget);
       const after = await settled(server.url);
       expect(after.rejected).toBe(refused.length);
     } finally {
