@@ -204,9 +204,14 @@ export class WorkGate {
 export function clientSignal(res: Response, enabled: boolean): AbortSignal | undefined {
   if (!enabled) return undefined;
   const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new AbortedError('the client disconnected before its response was sent'));
-  });
+  const gone = () => controller.abort(new AbortedError('the client disconnected before its response was sent'));
+  // A client may leave while its request still waits in the middleware (body parsing on a busy
+  // server): the close has then already happened, and no listener would ever hear it.
+  if (res.destroyed || res.socket?.destroyed !== false) gone();
+  else
+    res.once('close', () => {
+      if (!res.writableFinished) gone();
+    });
   return controller.signal;
 }
 

@@ -1,11 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { conversationLimitsFromEnv } from '../answer/conversations.ts';
 import { openApp, type App } from '../app.ts';
 import { AppHolder, AppReloader } from '../app-reload.ts';
 import { corpusDir, indexDir } from '../util/paths.ts';
 import { createHttpApp, workControl, type HttpOptions } from './app.ts';
-import { overloadSettings, RETRY_AFTER_SECONDS, type OverloadSettings } from './overload.ts';
+import { overloadSettings, RETRY_AFTER_SECONDS } from './overload.ts';
 import { mcpRouter } from '../mcp/http.ts';
 import { createLogger } from './logger.ts';
 import { pagesRouter } from './pages.ts';
@@ -38,9 +38,12 @@ export async function startServer(app: App, opts: ServerOptions): Promise<Runnin
   app.lexical.tokenize('北京市');
   const express = createHttpApp(app, { ...http, overload: limits, work: http.work ?? workControl(limits) });
   // Bounds on slow clients: a request's headers, then its whole body, must arrive within these.
-  const server = createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS }, express);
+  const overCap = new WeakSet<Socket>();
+  const server = createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (req, res) =>
+    overCap.has(req.socket) ? refuseConnection(res, limits.maxConnectionsPerClient) : express(req, res),
+  );
   server.maxConnections = limits.maxConnections;
-  capConnectionsPerClient(server, limits, express.get('trust proxy fn') as (addr: string, i: number) => boolean);
+  capConnectionsPerClient(server, limits.maxConnectionsPerClient, overCap, express.get('trust proxy fn') as (addr: string, i: number) => boolean);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -73,25 +76,19 @@ export async function startServer(app: App, opts: ServerOptions): Promise<Runnin
 }
 
 /**
- * At most `maxConnectionsPerClient` open connections per remote address, so one client cannot use
- * up maxConnections for everyone; the next gets a 503 and is closed. A trusted proxy carries many
- * clients on its connections and is exempt (its own limits apply).
+ * At most `cap` open connections per remote address, so one client cannot use up maxConnections
+ * for everyone; requests on a connection past the cap get a 503 and the connection is closed. A
+ * trusted proxy carries many clients on its connections and is exempt (its own limits apply).
  */
-function capConnectionsPerClient(server: Server, limits: OverloadSettings, trusted: (addr: string, i: number) => boolean): void {
-  const cap = limits.maxConnectionsPerClient;
+function capConnectionsPerClient(server: Server, cap: number, overCap: WeakSet<Socket>, trusted: (addr: string, i: number) => boolean): void {
   if (!cap) return;
   const open = new Map<string, number>();
-  const body = JSON.stringify({ error: { code: 'too_many_connections', message: `at most ${cap} open connections per client address; close some and retry` } });
   server.on('connection', (socket: Socket) => {
     const addr = socket.remoteAddress;
     if (!addr || trusted(addr, 0)) return;
     const n = (open.get(addr) ?? 0) + 1;
-    if (n > cap) {
-      socket.end(
-        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: ${RETRY_AFTER_SECONDS}\r\nConnection: close\r\n\r\n${body}`,
-      );
-      return;
-    }
+    // Answered through node's own HTTP handling (never reaching the app), so the 503 is well formed.
+    if (n > cap) return void overCap.add(socket);
     open.set(addr, n);
     socket.once('close', () => {
       const left = (open.get(addr) ?? 1) - 1;
@@ -99,6 +96,11 @@ function capConnectionsPerClient(server: Server, limits: OverloadSettings, trust
       else open.delete(addr);
     });
   });
+}
+
+function refuseConnection(res: ServerResponse, cap: number): void {
+  res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' });
+  res.end(JSON.stringify({ error: { code: 'too_many_connections', message: `at most ${cap} open connections per client address; close some and retry` } }));
 }
 
 const DEFAULT_PORT = 3000;
