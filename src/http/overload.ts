@@ -1,90 +1,37 @@
 import type { Response } from 'express';
 import { AbortedError, abortError, isAborted } from '../util/abort.ts';
-import { HttpError } from './errors.ts';
+import { config, type Config } from '../config.ts';
+import { AppError, ConfigError } from '../errors.ts';
 
 /**
  * Fairness under overload: work for a client that left is cancelled, answer and search
  * computations are bounded (a few running, a few waiting, the rest refused with 503 and
  * Retry-After), and slow or greedy connections are cut (the server.ts side of it).
  */
-export interface OverloadSettings {
-  /** Answer/search computations running at once. */
-  maxInFlight: number;
-  /** Computations waiting for a slot; past it, 503. 0: none wait. */
-  maxQueued: number;
-  /** Cancel a computation when its client disconnects (off only to measure what it saves). */
-  cancelOnDisconnect: boolean;
-  /** A request's headers must arrive within this (node's server.headersTimeout). */
-  headersTimeoutMs: number;
-  /** The whole request, body included, must arrive within this (node's server.requestTimeout). */
-  requestTimeoutMs: number;
-  /** Open connections at once (server.maxConnections). */
-  maxConnections: number;
-  /** Open connections from one address; 0: no per-address cap. Connections from a trusted proxy are exempt. */
-  maxConnectionsPerClient: number;
-}
+/** Bounds on work and connections; read from POLICY_ASSISTANT_MAX_IN_FLIGHT and friends (src/config.ts). */
+export type OverloadSettings = Config['overload'];
 
-// Sized for 2 cores: each computation spends ~10–30 ms on the embedding worker and a few ms on the
-// main thread, so 8 running keep both busy while queueing stays short; 32 more wait at most ~1 s.
-export const DEFAULT_OVERLOAD: OverloadSettings = {
-  maxInFlight: 8,
-  maxQueued: 32,
-  cancelOnDisconnect: true,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 20_000,
-  maxConnections: 1000,
-  maxConnectionsPerClient: 64,
-};
-
-export const OVERLOAD_ENV: Record<keyof OverloadSettings, string> = {
-  maxInFlight: 'POLICY_ASSISTANT_MAX_IN_FLIGHT',
-  maxQueued: 'POLICY_ASSISTANT_MAX_QUEUED',
-  cancelOnDisconnect: 'POLICY_ASSISTANT_CANCEL_ON_DISCONNECT',
-  headersTimeoutMs: 'POLICY_ASSISTANT_HEADERS_TIMEOUT_MS',
-  requestTimeoutMs: 'POLICY_ASSISTANT_REQUEST_TIMEOUT_MS',
-  maxConnections: 'POLICY_ASSISTANT_MAX_CONNECTIONS',
-  maxConnectionsPerClient: 'POLICY_ASSISTANT_MAX_CONNECTIONS_PER_CLIENT',
-};
-
-/** Settings given, else from the environment (OVERLOAD_ENV), else the defaults; a bad value throws naming its variable. */
-export function overloadSettings(given: Partial<OverloadSettings> = {}, env: NodeJS.ProcessEnv = process.env): OverloadSettings {
-  const read = <K extends keyof OverloadSettings>(key: K, min: number): OverloadSettings[K] => {
-    if (given[key] !== undefined) return given[key];
-    const raw = env[OVERLOAD_ENV[key]]?.trim().toLowerCase();
-    const fallback = DEFAULT_OVERLOAD[key];
-    if (!raw) return fallback;
-    if (typeof fallback === 'boolean') {
-      if (['1', 'true', 'on', 'yes'].includes(raw)) return true as OverloadSettings[K];
-      if (['0', 'false', 'off', 'no'].includes(raw)) return false as OverloadSettings[K];
-      throw new Error(`${OVERLOAD_ENV[key]} must be on or off, not "${raw}"`);
-    }
-    const n = raw === 'off' ? 0 : Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${OVERLOAD_ENV[key]} must be a whole number ≥ ${min}${min === 0 ? ' (or off)' : ''}, not "${raw}"`);
-    return n as OverloadSettings[K];
-  };
-  const s: OverloadSettings = {
-    maxInFlight: read('maxInFlight', 1),
-    maxQueued: read('maxQueued', 0),
-    cancelOnDisconnect: read('cancelOnDisconnect', 0),
-    headersTimeoutMs: read('headersTimeoutMs', 100),
-    requestTimeoutMs: read('requestTimeoutMs', 100),
-    maxConnections: read('maxConnections', 1),
-    maxConnectionsPerClient: read('maxConnectionsPerClient', 0),
-  };
+/**
+ * Settings given, else from the configuration. The defaults (config.ts) are sized for 2 cores: each
+ * computation spends ~10–30 ms on the embedding worker and a few ms on the main thread, so 8
+ * running keep both busy while queueing stays short; 32 more wait at most ~1 s.
+ */
+export function overloadSettings(given: Partial<OverloadSettings> = {}, base: OverloadSettings = config().overload): OverloadSettings {
+  const s = { ...base, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
   // node refuses a headers timeout longer than the request timeout.
   if (s.headersTimeoutMs > s.requestTimeoutMs)
-    throw new Error(`${OVERLOAD_ENV.headersTimeoutMs} (${s.headersTimeoutMs}) must not exceed ${OVERLOAD_ENV.requestTimeoutMs} (${s.requestTimeoutMs})`);
+    throw new ConfigError(`POLICY_ASSISTANT_HEADERS_TIMEOUT_MS (${s.headersTimeoutMs}) must not exceed POLICY_ASSISTANT_REQUEST_TIMEOUT_MS (${s.requestTimeoutMs})`);
   return s;
 }
 
 /** Seconds a refused client is told to wait: the queue drains in well under that. */
 export const RETRY_AFTER_SECONDS = 2;
 
-export class OverloadedError extends HttpError {
+/** Both bounds are full: 503 `unavailable` with Retry-After. */
+export class OverloadedError extends AppError {
   readonly retryAfterSeconds = RETRY_AFTER_SECONDS;
   constructor(message: string) {
-    super(503, 'overloaded', message);
-    this.name = 'OverloadedError';
+    super('unavailable', message);
   }
 }
 

@@ -3,11 +3,11 @@
  * disconnected) is stopped between stages with this one error type, which edges recognise and
  * drop quietly instead of logging a failure.
  */
-export class AbortedError extends Error {
-  readonly code = 'aborted';
+import { AppError } from '../errors.ts';
+
+export class AbortedError extends AppError {
   constructor(message = 'the work was cancelled: its caller has gone', options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AbortedError';
+    super('cancelled', message, options);
   }
 }
 

@@ -18,8 +18,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_OVERLOAD, OVERLOAD_ENV } from '../../src/http/overload.ts';
-import { RATE_LIMIT_ENV } from '../../src/http/rate-limit.ts';
+import { loadConfig } from '../../src/config.ts';
 import { projectRoot } from '../../src/util/paths.ts';
 import { loadDevSet, percentile } from './dev-set.ts';
 
@@ -35,10 +34,12 @@ const STARTUP_TIMEOUT_MS = 5 * 60_000; // a first start may build the index
 const MAX_P95_RATIO = 2;
 const PROBE_EVERY_MS = 200;
 /** Closed-loop client counts: the in-flight bound, and in-flight + queue (the most admitted at once). */
-const CAPACITY_CLIENTS = [DEFAULT_OVERLOAD.maxInFlight, DEFAULT_OVERLOAD.maxInFlight + DEFAULT_OVERLOAD.maxQueued];
+// The configured defaults (an empty environment), which the server runs with.
+const BOUNDS = loadConfig({}).overload;
+const CAPACITY_CLIENTS = [BOUNDS.maxInFlight, BOUNDS.maxInFlight + BOUNDS.maxQueued];
 // Per-client rate limits (on by default, e.g. chat 20/60s) and the per-address connection cap off:
 // every request here comes from one address, and the run measures the server, not its throttling.
-const RAISED_LIMITS = { ...Object.fromEntries(Object.values(RATE_LIMIT_ENV).map((name) => [name, 'off'])), [OVERLOAD_ENV.maxConnectionsPerClient]: '0' };
+const RAISED_LIMITS = { ...Object.fromEntries(['POLICY_ASSISTANT_RATE_LIMIT_CHAT', 'POLICY_ASSISTANT_RATE_LIMIT_SEARCH', 'POLICY_ASSISTANT_RATE_LIMIT_API'].map((name) => [name, 'off'])), POLICY_ASSISTANT_MAX_CONNECTIONS_PER_CLIENT: '0' };
 
 // autocannon ships no types; this is the part used here.
 interface Result {
@@ -271,7 +272,7 @@ async function main() {
   process.once('SIGINT', stop).once('SIGTERM', stop);
   const results: { scenario: Scenario; single: Run; paced: Run; capacity: Run[] }[] = [];
   try {
-    console.log(`server ${url} (pid ${child.pid}), answers: ${String(health.answerMode)}, LOG_LEVEL=warn, ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(' ')}; in-flight bound ${DEFAULT_OVERLOAD.maxInFlight} + ${DEFAULT_OVERLOAD.maxQueued} waiting`);
+    console.log(`server ${url} (pid ${child.pid}), answers: ${String(health.answerMode)}, LOG_LEVEL=warn, ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(' ')}; in-flight bound ${BOUNDS.maxInFlight} + ${BOUNDS.maxQueued} waiting`);
     // Warm-up: every question once, so the single-user baseline and the load run both see a warm
     // query-embedding cache (the uncached scenario bypasses it by design).
     for (const q of questions)

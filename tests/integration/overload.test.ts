@@ -201,7 +201,7 @@ describe('bounded in-flight work', () => {
       expect(answered.length + refused.length).toBe(outcomes.length);
       expect(answered.length).toBeGreaterThan(0);
       expect(refused.length).toBeGreaterThan(0);
-      for (const r of refused) expect(r).toEqual({ status: 503, retryAfter: '2', code: 'overloaded' });
+      for (const r of refused) expect(r).toEqual({ status: 503, retryAfter: '2', code: 'unavailable' });
       expect(healthMs.length).toBeGreaterThan(20);
       // Every probe answered (never refused by the bound) and fast; a single stall is the machine's
       // (the idle server's own max is printed beside it), so the tail is held to the p95, and the max
@@ -333,7 +333,7 @@ describe('slow clients', () => {
         extra.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
       });
       expect(reply).toMatch(/^HTTP\/1\.1 503/);
-      expect(reply).toContain('"too_many_connections"');
+      expect(reply).toContain('"unavailable"');
       // From another address the server is still reachable.
       const viaOther = new Agent({ localAddress: '127.0.0.2' });
       const res = await undiciFetch(`${server.url}/healthz`, { dispatcher: viaOther });
