@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from '../../tools/zod.ts';
 import type { App } from '../../app.ts';
 import { methodNotAllowed } from '../errors.ts';
+import type { WorkStats } from '../overload.ts';
 
 /** The body of /healthz; loose, since parts report state (index repair, conversation store) beside these. */
 export const HealthResponse = z.looseObject({
@@ -22,8 +23,11 @@ export const HealthResponse = z.looseObject({
   uptimeSeconds: z.number().int(),
 });
 
-/** GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens. */
-export function healthRouter(app: App): Router {
+/**
+ * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens.
+ * `load` shows the answer/search work running, waiting, finished, cancelled and refused.
+ */
+export function healthRouter(app: App, load?: () => WorkStats): Router {
   const startedAt = Date.now();
   const router = Router();
   router
@@ -45,6 +49,7 @@ export function healthRouter(app: App): Router {
         },
         model: { id: model.id, sha256: model.sha256, dims: model.dims },
         answerMode: app.answers.mode,
+        ...(load && { load: load() }),
         startedAt: new Date(startedAt).toISOString(),
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       });

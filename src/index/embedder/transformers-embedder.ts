@@ -3,6 +3,7 @@
 import { LRUCache } from 'lru-cache';
 import { resolve } from 'node:path';
 import type { Embedder } from '../ports.ts';
+import { isAborted } from '../../util/abort.ts';
 import { ModelLoadError } from './errors.ts';
 import { MODEL_DIMS, resolveModel, type ResolvedModel, type ResolveModelOptions } from './resolve.ts';
 import { InferenceWorker } from './worker.ts';
@@ -74,7 +75,18 @@ export class TransformersEmbedder implements Embedder {
     return embedder;
   }
 
-  async embedQueries(texts: string[]): Promise<Float32Array[]> {
+  async embedQueries(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    for (;;) {
+      try {
+        return await this.embedQueriesOnce(texts, signal);
+      } catch (err) {
+        // A cached call that another request started and then abandoned: embed it for this one.
+        if (!isAborted(err) || signal?.aborted) throw err;
+      }
+    }
+  }
+
+  private async embedQueriesOnce(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const pending = new Map<string, Promise<Float32Array>>();
     const missing: string[] = [];
     for (const text of new Set(texts)) {
@@ -83,7 +95,11 @@ export class TransformersEmbedder implements Embedder {
       else missing.push(text);
     }
     if (missing.length > 0) {
-      const batch = this.embedAll(missing.map((t) => QUERY_PREFIX + t));
+      const batch = this.embedAll(
+        missing.map((t) => QUERY_PREFIX + t),
+        undefined,
+        signal,
+      );
       missing.forEach((text, i) => {
         const vector = batch.then((vectors) => vectors[i]!);
         pending.set(text, vector);
@@ -100,18 +116,18 @@ export class TransformersEmbedder implements Embedder {
     return this.embedAll(texts, onProgress);
   }
 
-  private async embedAll(texts: string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]> {
+  private async embedAll(texts: string[], onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += this.batchSize) {
       const batch = texts.slice(i, i + this.batchSize).map((t) => t.slice(0, MAX_INPUT_CHARS));
-      out.push(...(await this.run(batch)));
+      out.push(...(await this.run(batch, signal)));
       onProgress?.(out.length, texts.length);
     }
     return out;
   }
 
-  private async run(batch: string[]): Promise<Float32Array[]> {
-    const data = await this.worker.embed(batch);
+  private async run(batch: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const data = await this.worker.embed(batch, signal);
     const dims = data.length / batch.length;
     return batch.map((_, i) => data.slice(i * dims, (i + 1) * dims));
   }
