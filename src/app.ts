@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AnswerPipeline } from './answer/pipeline.ts';
-import { ConversationStore, DEFAULT_LIMITS, type ConversationLimits } from './answer/conversations.ts';
+import { DEFAULT_LIMITS, MemoryConversationStore, type ConversationLimits } from './answer/conversations.ts';
+import { ConversationIds, loadSecret } from './answer/conversations-ids.ts';
+import { RedisConnection, RedisConversationStore } from './answer/conversations-redis.ts';
+import { Conversations, redisUrlFromEnv } from './answer/conversations-service.ts';
 import { ExtractiveAnswerer, loadAnswerModel, type AnswerModel } from './answer/extractive.ts';
 import { LlmAnswerer } from './answer/llm.ts';
 import { describeLlmConfig, llmConfigFromEnv, type LlmConfig } from './answer/llm-config.ts';
@@ -14,7 +17,7 @@ import type { CorpusStore } from './index/store.ts';
 import type { HnswVectorStore } from './index/vector-store.ts';
 import { loadRanker, type LinearModel } from './retrieve/ranker.ts';
 import { HybridRetriever } from './retrieve/retriever.ts';
-import { corpusDir, indexDir } from './util/paths.ts';
+import { cacheDir, corpusDir, indexDir } from './util/paths.ts';
 import { logStatus } from './util/progress.ts';
 
 /**
@@ -28,7 +31,7 @@ export interface App {
   lexical: LexicalIndex;
   retriever: HybridRetriever;
   answers: AnswerPipeline;
-  conversations: ConversationStore;
+  conversations: Conversations;
   index: { dir: string; stats: IndexStats; model: { id: string; sha256: string; dims: number }; builtAt: string };
 }
 
@@ -39,8 +42,12 @@ export interface AppOptions {
   rebuild?: boolean;
   quiet?: boolean;
   conversationLimits?: ConversationLimits;
-  /** A conversation store to keep (a hot swap of the index must not forget conversations). */
-  conversations?: ConversationStore;
+  /** Conversations to keep (a hot swap of the index must not forget them, nor reconnect to Redis). */
+  conversations?: Conversations;
+  /** Redis for conversations and rate limits; by default POLICY_ASSISTANT_REDIS_URL, null for memory. */
+  redisUrl?: string | null;
+  /** Signs conversation ids; by default POLICY_ASSISTANT_SECRET, else the one kept in the cache folder. */
+  secret?: string;
   /** Embedding progress of an index build, in chunks. */
   onIndexProgress?: (done: number, total: number) => void;
   /** An embedder to reuse (tests, benchmarks); otherwise the local model is resolved and loaded. */
@@ -68,7 +75,7 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   const lexical = await lexicalIndexFor(index.dir, index.store, opts.quiet);
   const ranker = opts.ranker === undefined ? loadRanker() : (opts.ranker ?? undefined);
   const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical, sentences: index.sentences, ranker });
-  const conversations = opts.conversations ?? new ConversationStore(opts.conversationLimits ?? DEFAULT_LIMITS);
+  const conversations = opts.conversations ?? (await openConversations(opts));
   const llm = opts.llm === undefined ? llmConfigFromEnv() : (opts.llm ?? undefined);
   if (llm) logStatus(`answers: LLM mode, ${describeLlmConfig(llm)} (offline fallback on error or timeout)`, { quiet: opts.quiet });
   const answers = new AnswerPipeline({
@@ -90,6 +97,18 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
     conversations,
     index: { dir: index.dir, stats: index.stats, model: index.manifest.model, builtAt: index.manifest.builtAt },
   };
+}
+
+/** The conversation store (Redis or memory) and the id signer. */
+export async function openConversations(opts: Pick<AppOptions, 'conversationLimits' | 'redisUrl' | 'secret' | 'quiet'> = {}): Promise<Conversations> {
+  const limits = opts.conversationLimits ?? DEFAULT_LIMITS;
+  const ids = new ConversationIds(opts.secret ?? (await loadSecret(cacheDir())));
+  const url = opts.redisUrl === undefined ? redisUrlFromEnv() : (opts.redisUrl ?? undefined);
+  if (!url) return new Conversations(new MemoryConversationStore(limits), ids);
+  const redis = new RedisConnection(url, {
+    onChange: (ok, error) => logStatus(ok ? 'conversations: Redis connected' : `conversations: Redis unavailable (${error}); answering without history until it is back`, { quiet: opts.quiet }),
+  });
+  return new Conversations(new RedisConversationStore(redis, limits), ids, redis);
 }
 
 /** The BM25 index of a generation, saved beside it on first use (building it costs ~0.5 s). */

@@ -3,6 +3,10 @@ import type { SentenceEvidence } from '../retrieve/evidence.ts';
 import type { Scores } from '../retrieve/retriever.ts';
 import type { AnalysedQuestion } from '../retrieve/question.ts';
 import type { Turn } from './conversations.ts';
+import type { ConversationNotice } from './conversations-service.ts';
+
+/** A notice about the cited measures (text), or a structured one about the conversation itself. */
+export type Notice = string | ConversationNotice;
 
 /** A retrieved clause offered to an answerer, numbered as the answer may cite it. */
 export interface ContextClause {
@@ -73,7 +77,7 @@ export interface Answer {
   answer: string;
   citations: Citation[];
   abstained: boolean;
-  notices: string[];
+  notices: Notice[];
   mode: 'extractive' | 'llm';
   /** The query that was searched: a follow-up with its context filled in (for debugging). */
   searched: string;

@@ -50,11 +50,20 @@ const Citation = obj(
 
 const Answer = obj(
   {
-    conversationId: { ...str, description: 'send it back with the next message to continue the conversation' },
+    conversationId: { ...str, description: 'issued and signed by the server; send it back with the next message to continue the conversation' },
     answer: { ...str, description: 'the answer text; [n] markers refer to citations' },
     citations: { type: 'array', items: ref('Citation') },
     abstained: { type: 'boolean', description: 'true when no clause answers the question' },
-    notices: { ...strs, description: 'validity and expiry warnings about the cited measures, and other caveats' },
+    notices: {
+      type: 'array',
+      items: {
+        oneOf: [
+          str,
+          obj({ kind: { enum: ['conversation'] }, reason: { enum: ['invalid', 'unknown', 'expired', 'unavailable'] }, text: str }, ['kind', 'reason', 'text']),
+        ],
+      },
+      description: 'validity and expiry warnings about the cited measures (text), and notices about the conversation (objects: a new conversation was started because the id given was not issued by this server, unknown or expired; or conversation memory is unavailable)',
+    },
     mode: { enum: ['extractive', 'llm'] },
     searched: { ...str, description: 'the query that was searched: a follow-up with its conversation context filled in' },
     related: { type: 'array', items: obj({ id: str, label: str }, ['id', 'label']), description: 'clauses shown for reference when abstaining' },

@@ -109,7 +109,14 @@ const answerOutput = z.object({
     }),
   ),
   abstained: z.boolean().describe('True when the corpus does not support an answer'),
-  notices: z.array(z.string()),
+  notices: z
+    .array(
+      z.union([
+        z.string(),
+        z.object({ kind: z.literal('conversation'), reason: z.enum(['invalid', 'unknown', 'expired', 'unavailable']), text: z.string() }).describe('About the conversation: a new one was started (the conversationId given was not continued), or memory is unavailable'),
+      ]),
+    )
+    .describe('Validity and expiry warnings about the cited measures, and notices about the conversation'),
   mode: z.enum(['extractive', 'llm']),
   searched: z.string().describe('The query that was searched (a follow-up with its context filled in)'),
   related: z.array(z.object({ id: z.string(), label: z.string() })).describe('Clauses shown as related when abstaining'),
@@ -201,7 +208,7 @@ export function createMcpServer(app: App): McpServer {
         'Answer a question about Beijing government policies, citing the exact clauses the answer rests on. ' +
         'Returns the answer text whose [n] markers refer to citations (clause id, label, document, 文号, date and the verbatim quote), ' +
         'or abstained: true with notices when the corpus does not support an answer — then do not answer from memory. ' +
-        'Pass the conversationId of a previous answer to ask a follow-up in context. mode says whether the answer was extracted offline or written by an LLM. ' +
+        'Pass the conversationId of a previous answer to ask a follow-up in context (ids are issued by the server; any other starts a new conversation, with a notice). mode says whether the answer was extracted offline or written by an LLM. ' +
         'Check any citation with get_clause.',
       inputSchema: answerInput,
       outputSchema: answerOutput,

@@ -6,15 +6,17 @@ import { InvalidInputError } from './errors.ts';
 
 export interface AnswerQuestionInput {
   question: string;
-  /** Continues a conversation; a new one is started when absent or unknown. */
+  /** Continues a conversation the server issued; any other id starts a new one, with a notice. */
   conversationId?: string;
 }
 
-const CONVERSATION_ID = /^[A-Za-z0-9_-]{8,64}$/;
+// Issued ids are 71 characters; anything else is answered in a new conversation, but a huge
+// value is an error, not an id.
+const MAX_CONVERSATION_ID = 128;
 
 export async function answerQuestion(answers: AnswerPipeline, input: AnswerQuestionInput): Promise<Answer> {
-  if (input.conversationId !== undefined && !CONVERSATION_ID.test(input.conversationId))
-    throw new InvalidInputError('conversationId must be 8–64 letters, digits, "-" or "_" (use the one a previous answer returned)');
+  if (input.conversationId !== undefined && input.conversationId.length > MAX_CONVERSATION_ID)
+    throw new InvalidInputError(`conversationId is at most ${MAX_CONVERSATION_ID} characters (use the one a previous answer returned)`);
   let question: string;
   try {
     question = validateQuery(input.question);

@@ -259,6 +259,11 @@ export class AssistantWidget {
     if (a.notices.length) {
       const list = h('ul', { class: 'notices' });
       for (const n of a.notices) {
+        // A structured notice is about the conversation (a new one started, memory unavailable).
+        if (typeof n !== 'string') {
+          list.append(h('li', { class: 'notice conversation' }, h('strong', {}, t.noticeConversation), h('span', {}, n.text)));
+          continue;
+        }
         const expired = EXPIRED.test(n);
         list.append(h('li', { class: expired ? 'notice expired' : 'notice' }, h('strong', {}, expired ? `⚠ ${t.noticeExpired}` : t.noticeInfo), h('span', {}, n)));
       }

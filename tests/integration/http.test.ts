@@ -111,7 +111,7 @@ describe('POST /api/chat', () => {
   it('warns that a measure whose end date has passed may no longer be in force', async () => {
     const a = await chat('特种设备检验费能减免吗？');
     expect(a.citations.some((c) => c.quote.includes('特种设备检验检测费') || c.quote.includes('2021年3月31日'))).toBe(true);
-    expect(a.notices.some((n) => /2021年3月31日/.test(n) && /可能已不再执行|may no longer be in force/.test(n))).toBe(true);
+    expect(a.notices.some((n) => typeof n === 'string' && /2021年3月31日/.test(n) && /可能已不再执行|may no longer be in force/.test(n))).toBe(true);
   });
 });
 

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConversationStore } from '../../src/answer/conversations.ts';
+import { memoryConversations, noticeText } from '../../src/answer/conversations-service.ts';
 import { ExtractiveAnswerer, loadAnswerModel } from '../../src/answer/extractive.ts';
 import { LlmAnswerer, LlmConfigError, LlmOutputError, LlmPromptError, parseModelAnswer } from '../../src/answer/llm.ts';
 import { describeLlmConfig, llmConfigFromEnv, type LlmConfig } from '../../src/answer/llm-config.ts';
@@ -81,7 +81,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 
 const config = (over: Partial<LlmConfig> = {}): LlmConfig => ({ baseURL, apiKey: API_KEY, model: 'fake-model', timeoutMs: 5_000, ...over });
 
-function pipeline(over: Partial<LlmConfig> = {}, conversations = new ConversationStore()): AnswerPipeline {
+function pipeline(over: Partial<LlmConfig> = {}, conversations = memoryConversations()): AnswerPipeline {
   const c = config(over);
   return new AnswerPipeline({
     retriever: app.retriever,
@@ -199,7 +199,7 @@ describe('LLM answers', () => {
 
 describe('falling back to the offline answer', () => {
   const offline = () =>
-    new AnswerPipeline({ retriever: app.retriever, lexical: app.lexical, corpus: app.corpus, extractive: new ExtractiveAnswerer(loadAnswerModel()), conversations: new ConversationStore() }).answer(QUESTION);
+    new AnswerPipeline({ retriever: app.retriever, lexical: app.lexical, corpus: app.corpus, extractive: new ExtractiveAnswerer(loadAnswerModel()), conversations: memoryConversations() }).answer(QUESTION);
 
   it('on a server error, with a notice saying so', async () => {
     script = () => ({ status: 500, body: '{"error":{"message":"internal error"}}' });
@@ -215,7 +215,7 @@ describe('falling back to the offline answer', () => {
     const a = await ask(pipeline({ timeoutMs: 300 }), QUESTION);
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(a.mode).toBe('extractive');
-    expect(a.notices.some((n) => n.startsWith('大模型暂不可用') && n.includes('300 ms'))).toBe(true);
+    expect(a.notices.map(noticeText).some((n) => n.startsWith('大模型暂不可用') && n.includes('300 ms'))).toBe(true);
     expect(a.citations.length).toBeGreaterThan(0);
   });
 
@@ -223,21 +223,21 @@ describe('falling back to the offline answer', () => {
     script = () => 'Sure! The subsidy is generous.';
     const a = await ask(pipeline(), QUESTION);
     expect(a.mode).toBe('extractive');
-    expect(a.notices.some((n) => n.includes('the model did not reply with JSON'))).toBe(true);
+    expect(a.notices.map(noticeText).some((n) => n.includes('the model did not reply with JSON'))).toBe(true);
   });
 
   it('without repeating the server error text, which may echo the key', async () => {
     script = () => ({ status: 401, body: JSON.stringify({ error: { message: `Incorrect API key provided: ${API_KEY}`, type: 'invalid_request_error' } }) });
     const a = await ask(pipeline(), QUESTION);
     expect(a.mode).toBe('extractive');
-    expect(a.notices.some((n) => n.includes('HTTP 401'))).toBe(true);
+    expect(a.notices.map(noticeText).some((n) => n.includes('HTTP 401'))).toBe(true);
     expect(JSON.stringify(a)).not.toContain(API_KEY);
   });
 
   it('when the server cannot be reached', async () => {
     const a = await ask(pipeline({ baseURL: 'http://127.0.0.1:9/v1' }), QUESTION);
     expect(a.mode).toBe('extractive');
-    expect(a.notices.some((n) => n.includes('could not reach the model server'))).toBe(true);
+    expect(a.notices.map(noticeText).some((n) => n.includes('could not reach the model server'))).toBe(true);
   });
 });
 
@@ -245,8 +245,9 @@ describe('follow-ups', () => {
   const REWRITTEN = '自贸试验区 数据跨境流动 安全管理';
 
   it('are rewritten by the LLM for retrieval, from the conversation', async () => {
-    const store = new ConversationStore();
-    const p = pipeline({}, store);
+    const conversations = memoryConversations();
+    const store = conversations.store;
+    const p = pipeline({}, conversations);
     const first = await ask(p, QUESTION);
     requests.length = 0;
     script = (seen) => {
@@ -266,18 +267,19 @@ describe('follow-ups', () => {
     expect(offered[0]).toBe(expected[0]);
     expect(offered.every((l) => expected.includes(l))).toBe(true);
     expect(followUp.citations[0]!.label).toBe(expected[0]);
-    expect(store.history(first.conversationId).at(-1)!.searched).toBe(REWRITTEN);
+    expect((await store.history(first.conversationId))!.at(-1)!.searched).toBe(REWRITTEN);
     expect(followUp.mode).toBe('llm');
   });
 
   it('fall back to the offline rewrite when the LLM rewrite fails', async () => {
-    const store = new ConversationStore();
-    const p = pipeline({}, store);
+    const conversations = memoryConversations();
+    const store = conversations.store;
+    const p = pipeline({}, conversations);
     const first = await ask(p, QUESTION);
     script = (seen) => (isRewrite(seen) ? { status: 503, body: '' } : goodAnswer(seen));
-    const history = [...store.history(first.conversationId)];
+    const history = [...(await store.history(first.conversationId))!];
     await ask(p, '那申请条件呢？', first.conversationId);
-    expect(store.history(first.conversationId).at(-1)!.searched).toBe(rewriteFollowUp('那申请条件呢？', history));
+    expect((await store.history(first.conversationId))!.at(-1)!.searched).toBe(rewriteFollowUp('那申请条件呢？', history));
   });
 });
 

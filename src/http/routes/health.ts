@@ -3,13 +3,17 @@ import { Router } from 'express';
 import type { App } from '../../app.ts';
 import { methodNotAllowed } from '../errors.ts';
 
-/** GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens. */
+/**
+ * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it
+ * listens. A conversation store that is down is reported (`conversations.ok: false`) but is not a
+ * failure: chat still answers, without history.
+ */
 export function healthRouter(app: App): Router {
   const startedAt = Date.now();
   const router = Router();
   router
     .route('/healthz')
-    .get((_req, res) => {
+    .get(async (_req, res) => {
       const { stats, model, builtAt, dir } = app.index;
       res.setHeader('Cache-Control', 'no-store');
       res.json({
@@ -26,6 +30,7 @@ export function healthRouter(app: App): Router {
         },
         model: { id: model.id, sha256: model.sha256, dims: model.dims },
         answerMode: app.answers.mode,
+        conversations: await app.conversations.status(),
         startedAt: new Date(startedAt).toISOString(),
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       });
