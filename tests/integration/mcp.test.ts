@@ -108,13 +108,18 @@ describe('answer_question', () => {
     expect((next.structuredContent as { conversationId: string }).conversationId).toBe(a.conversationId);
   });
 
-  it('refuses an empty question and a malformed conversation id', async () => {
+  it('refuses an empty question and an absurd conversation id; a made-up one starts a new conversation', async () => {
     const empty = await call('answer_question', { question: '' });
     expect(empty.isError).toBe(true);
     expect(text(empty)).toMatch(/question is empty/);
-    const badId = await call('answer_question', { question: '自贸区条例什么时候施行？', conversationId: '../../etc' });
-    expect(badId.isError).toBe(true);
-    expect(text(badId)).toMatch(/conversationId must be/);
+    const hugeId = await call('answer_question', { question: '自贸区条例什么时候施行？', conversationId: 'x'.repeat(129) });
+    expect(hugeId.isError).toBe(true);
+    expect(text(hugeId)).toMatch(/conversationId is at most 128 characters/);
+    const madeUp = await call('answer_question', { question: '自贸区条例什么时候施行？', conversationId: 'aaaaaaaa' });
+    expect(madeUp.isError).toBeFalsy();
+    const a = madeUp.structuredContent as { conversationId: string; notices: unknown[] };
+    expect(a.conversationId).not.toBe('aaaaaaaa');
+    expect(a.notices[0]).toEqual({ kind: 'conversation', reason: 'invalid', text: expect.stringContaining('新的对话') });
   });
 });
 
