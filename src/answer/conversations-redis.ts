@@ -14,6 +14,8 @@ import { boundedTurn, DEFAULT_LIMITS, TURN_OVERHEAD_BYTES, type ConversationLimi
 export class RedisConnection {
   readonly client: ReturnType<typeof createClient>;
   private down?: { error: string; since: number };
+  /** The state last reported through onChange, so each change is reported once. */
+  private reported?: boolean;
   private closed = false;
 
   constructor(
@@ -27,7 +29,7 @@ export class RedisConnection {
       commandOptions: { timeout: opts.commandTimeoutMs ?? 1000 },
       socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 1000) },
     });
-    this.markDown('connecting');
+    this.down = { error: 'connecting', since: Date.now() };
     // Without a listener an error event would crash the process; reconnecting is the client's job.
     this.client.on('error', (e: Error) => this.markDown(describe(e)));
     this.client.on('ready', () => this.markUp());
@@ -68,16 +70,20 @@ export class RedisConnection {
 
   private markDown(error: string): void {
     if (this.closed) return;
-    const was = !this.down;
     this.down ??= { error, since: Date.now() };
     this.down.error = error;
-    if (was) this.opts.onChange?.(false, error);
+    this.report(false, error);
   }
 
   private markUp(): void {
-    if (!this.down) return;
     this.down = undefined;
-    this.opts.onChange?.(true);
+    this.report(true);
+  }
+
+  private report(ok: boolean, error?: string): void {
+    if (this.reported === ok) return;
+    this.reported = ok;
+    this.opts.onChange?.(ok, error);
   }
 }
 
