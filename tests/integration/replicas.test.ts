@@ -5,13 +5,13 @@
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Answer } from '../../src/answer/types.ts';
 import { ROOT } from '../helpers.ts';
 import { postJson } from './http-helpers.ts';
+import { freePort, killHard, startRedis as startRedis0 } from './redis-helpers.ts';
 
 const CLI = path.join(ROOT, 'dist/cli.js');
 const CHAT_LIMIT = 5;
@@ -27,45 +27,14 @@ interface Replica {
   stderr: () => string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs redis-server on redisPort without persistence; resolves once it accepts connections. */
-function startRedis(): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startRedis(): Promise<ChildProcess> {
+  const child = await startRedis0(redisPort);
   children.add(child);
   child.on('exit', () => children.delete(child));
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${out}`)), 15_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (/Ready to accept connections/.test(out)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited (${code}):\n${out}`));
-    });
-  });
+  return child;
 }
 
-async function kill(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
+const kill = killHard;
 
 /** `serve` on a free port with Redis, the shared index and data folder; resolves once it listens. */
 function startReplica(): Promise<Replica> {
