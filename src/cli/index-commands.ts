@@ -4,7 +4,8 @@ import { print, printJson } from './output.ts';
 
 /** Builds or updates the index explicitly (npm start does it on first run). */
 export async function indexCommand(opts: { rebuild?: boolean; json?: boolean }): Promise<number> {
-  const app = await openApp({ rebuild: opts.rebuild });
+  // No conversations here: never connect to Redis (its socket would keep the command alive).
+  const app = await openApp({ rebuild: opts.rebuild, redisUrl: null });
   const { stats, dir, model } = app.index;
   if (opts.json) printJson({ dir, model, ...stats, documents: app.corpus.documents.length, chunks: app.corpus.chunks.length });
   else
@@ -16,7 +17,7 @@ export async function indexCommand(opts: { rebuild?: boolean; json?: boolean }):
 }
 
 export async function searchCommand(query: string, opts: { k?: string; json?: boolean }): Promise<number> {
-  const app = await openApp({ quiet: true });
+  const app = await openApp({ quiet: true, redisUrl: null });
   const k = opts.k === undefined ? 10 : Number(opts.k);
   const out = await tools(app).searchPolicies({ query, k });
   if (opts.json) printJson(out);

@@ -210,4 +210,12 @@ describe('two replicas with Redis', () => {
     expect(onB.conversationId).toBe(again.conversationId);
     expect(onB.searched).toBe(`${again.searched} ${FOLLOW_UP}`);
   }, 90_000);
+
+  it('stop on SIGTERM with exit code 0: the Redis connection does not keep them alive', async () => {
+    const exited = new Promise<number | null>((resolve) => b.child.once('exit', (code) => resolve(code)));
+    const started = Date.now();
+    b.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 20_000);
 });
