@@ -1,3 +1,4 @@
+import { ConversationConfigError } from './answer/conversations.ts';
 import { parseArgs } from 'node:util';
 import { clauseCommand, documentsCommand, ingestCommand } from './cli/corpus-commands.ts';
 import { indexCommand, searchCommand } from './cli/index-commands.ts';
@@ -81,6 +82,7 @@ main(process.argv.slice(2)).then(
       e instanceof CorpusError ||
       e instanceof IndexError ||
       e instanceof ModelError ||
+      e instanceof ConversationConfigError ||
       (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
       process.stderr.write(`policy-assistant: ${(e as Error).message}\n`);

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncPath } from '../index/atomic.ts';
+import { ConversationConfigError } from './conversations.ts';
 
 /**
  * Conversation ids only the server issues: 128 random bits and the issue time, signed with
@@ -60,32 +61,36 @@ export const SECRET_FILE = 'secret';
 export async function loadSecret(cacheDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const configured = env[SECRET_ENV]?.trim();
   if (configured) {
-    if (configured.length < MIN_SECRET_LENGTH) throw new Error(`${SECRET_ENV} must be at least ${MIN_SECRET_LENGTH} characters (e.g. the output of: openssl rand -base64 32)`);
+    if (configured.length < MIN_SECRET_LENGTH) throw new ConversationConfigError(`${SECRET_ENV} must be at least ${MIN_SECRET_LENGTH} characters (e.g. the output of: openssl rand -base64 32)`);
     return configured;
   }
   const file = path.join(cacheDir, SECRET_FILE);
   const existing = await readSecretFile(file);
   if (existing) return existing;
-  await mkdir(cacheDir, { recursive: true });
-  const tmp = path.join(cacheDir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}-${SECRET_FILE}`);
-  const fh = await open(tmp, 'wx', 0o600);
   try {
-    await fh.writeFile(`${randomBytes(32).toString('base64url')}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    await mkdir(cacheDir, { recursive: true });
+    const tmp = path.join(cacheDir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}-${SECRET_FILE}`);
+    const fh = await open(tmp, 'wx', 0o600);
+    try {
+      await fh.writeFile(`${randomBytes(32).toString('base64url')}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await chmod(tmp, 0o600);
+      await link(tmp, file).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      });
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    await fsyncPath(cacheDir);
+  } catch (e) {
+    throw new ConversationConfigError(`cannot create the conversation id secret ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); make the folder writable or set ${SECRET_ENV}`);
   }
-  try {
-    await chmod(tmp, 0o600);
-    await link(tmp, file).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
-    });
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  await fsyncPath(cacheDir);
   const written = await readSecretFile(file);
-  if (!written) throw new Error(`could not create the conversation id secret ${file}`);
+  if (!written) throw new ConversationConfigError(`could not create the conversation id secret ${file}`);
   return written;
 }
 
@@ -95,8 +100,8 @@ async function readSecretFile(file: string): Promise<string | undefined> {
     text = (await readFile(file, 'utf8')).trim();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read the conversation id secret ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ConversationConfigError(`cannot read the conversation id secret ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  if (text.length < MIN_SECRET_LENGTH) throw new Error(`the conversation id secret ${file} is damaged; delete it (ids issued so far stop working) or set ${SECRET_ENV}`);
+  if (text.length < MIN_SECRET_LENGTH) throw new ConversationConfigError(`the conversation id secret ${file} is damaged; delete it (ids issued so far stop working) or set ${SECRET_ENV}`);
   return text;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConversationIds } from './conversations-ids.ts';
-import { MemoryConversationStore, type ConversationLimits, type ConversationStore, type StoreStatus, type Turn } from './conversations.ts';
+import { ConversationConfigError, MemoryConversationStore, type ConversationLimits, type ConversationStore, type StoreStatus, type Turn } from './conversations.ts';
 import type { RedisConnection } from './conversations-redis.ts';
 
 /**
@@ -100,7 +100,7 @@ export const REDIS_URL_ENV = 'POLICY_ASSISTANT_REDIS_URL';
 export function redisUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const url = env[REDIS_URL_ENV]?.trim();
   if (!url) return undefined;
-  if (!/^rediss?:\/\//.test(url)) throw new Error(`${REDIS_URL_ENV} must be a redis:// or rediss:// URL`);
+  if (!/^rediss?:\/\//.test(url)) throw new ConversationConfigError(`${REDIS_URL_ENV} must be a redis:// or rediss:// URL`);
   return url;
 }
 

@@ -6,6 +6,14 @@
  * (conversations-redis.ts) so replicas share conversations. Ids are issued and signed by
  * conversations-ids.ts; conversations-service.ts ties the two together for the pipeline.
  */
+/** The conversation settings are wrong (a Redis URL, the id secret): reported in one line at start-up. */
+export class ConversationConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
 export interface Turn {
   question: string;
   /** The question as searched (follow-ups rewritten with context). */
