@@ -100,6 +100,13 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<void> {
   }
 }
 
+/** Empty messages, refused (400) after they are counted: cheap requests that still count. */
+async function cheapRun(on: ('a' | 'b')[], address: string): Promise<number[]> {
+  const statuses: number[] = [];
+  for (const r of on) statuses.push((await postJson(`${(r === 'a' ? a : b).url}/api/chat`, { message: '' }, client(address))).status);
+  return statuses;
+}
+
 // A question, and a follow-up that means nothing without it.
 const FIRST = '自贸试验区的管理体制是什么？';
 const FOLLOW_UP = '那它的职责呢？';
@@ -168,11 +175,9 @@ describe('two replicas with Redis', () => {
   }, 60_000);
 
   it('count rate limits across both replicas', async () => {
-    // Empty messages are refused (400) after they are counted: cheap requests that still count.
+    // 3 on A and 2 on B use up the limit of 5; the 6th, on B, is refused.
+    expect(await cheapRun(['a', 'a', 'a', 'b', 'b'], '198.51.100.9')).toEqual([400, 400, 400, 400, 400]);
     const cheap = (r: Replica) => postJson(`${r.url}/api/chat`, { message: '' }, client('198.51.100.9'));
-    const statuses: number[] = [];
-    for (const r of [a, a, a, b, b]) statuses.push((await cheap(r)).status);
-    expect(statuses).toEqual([400, 400, 400, 400, 400]);
     const limited = await cheap(b);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -196,6 +201,8 @@ describe('two replicas with Redis', () => {
     const fresh = await chat(a, '198.51.100.21', FIRST);
     expect(conversationNotices(fresh).map((n) => n.reason)).toEqual(['unavailable']);
     for (const r of [a, b]) expect((await health(r)).conversations).toMatchObject({ store: 'redis', ok: false, error: expect.any(String) });
+    // Rate limits still hold meanwhile, counted by each replica on its own.
+    expect(await cheapRun(['a', 'a', 'a', 'a', 'a', 'a', 'b'], '198.51.100.30')).toEqual([400, 400, 400, 400, 400, 429, 400]);
 
     redis = await startRedis();
     await until(async () => (await health(a)).conversations.ok && (await health(b)).conversations.ok, 15_000);
@@ -203,6 +210,8 @@ describe('two replicas with Redis', () => {
     const lost = await chat(b, '198.51.100.22', FOLLOW_UP, before.conversationId);
     expect(conversationNotices(lost).map((n) => n.reason)).toEqual(['unknown']);
     expect(lost.conversationId).not.toBe(before.conversationId);
+    // Rate limits are counted across replicas again (Redis lost its scripts too).
+    expect(await cheapRun(['a', 'a', 'a', 'b', 'b', 'b'], '198.51.100.31')).toEqual([400, 400, 400, 400, 400, 429]);
     // New conversations are shared again.
     const again = await chat(a, '198.51.100.22', FIRST);
     expect(conversationNotices(again)).toEqual([]);
