@@ -174,6 +174,13 @@ const Health = obj(
     }),
     model: obj({ id: str, sha256: str, dims: { type: 'integer' } }),
     answerMode: { enum: ['extractive', 'llm'] },
+    conversations: {
+      ...obj(
+        { store: { enum: ['memory', 'redis'] }, ok: { type: 'boolean' }, conversations: { type: 'integer' }, bytes: { type: 'integer' }, error: str, since: str },
+        ['store', 'ok'],
+      ),
+      description: 'the conversation store; ok: false while Redis is unreachable (chat then answers without history)',
+    },
     startedAt: str,
     uptimeSeconds: { type: 'integer' },
   },
