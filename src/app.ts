@@ -63,6 +63,9 @@ export interface AppOptions {
 const LEXICAL_FILE = 'lexical.json';
 
 export async function openApp(opts: AppOptions = {}): Promise<App> {
+  // Settings first, so a wrong one fails before a long index build; the connection after it, so a
+  // failed build leaves no socket keeping the process alive.
+  const conversationSettings = opts.conversations ? undefined : await readConversationSettings(opts);
   const embedder = opts.embedder ?? (await TransformersEmbedder.create({ modelDir: opts.modelDir, quiet: opts.quiet }));
   const index = await openIndex({
     corpusDir: opts.corpusDir ?? corpusDir(),
@@ -75,7 +78,7 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   const lexical = await lexicalIndexFor(index.dir, index.store, opts.quiet);
   const ranker = opts.ranker === undefined ? loadRanker() : (opts.ranker ?? undefined);
   const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical, sentences: index.sentences, ranker });
-  const conversations = opts.conversations ?? (await openConversations(opts));
+  const conversations = opts.conversations ?? openConversations(conversationSettings!, opts.quiet);
   const llm = opts.llm === undefined ? llmConfigFromEnv() : (opts.llm ?? undefined);
   if (llm) logStatus(`answers: LLM mode, ${describeLlmConfig(llm)} (offline fallback on error or timeout)`, { quiet: opts.quiet });
   const answers = new AnswerPipeline({
@@ -99,14 +102,25 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   };
 }
 
+interface ConversationSettings {
+  limits: ConversationLimits;
+  ids: ConversationIds;
+  redisUrl?: string;
+}
+
+async function readConversationSettings(opts: AppOptions): Promise<ConversationSettings> {
+  return {
+    limits: opts.conversationLimits ?? DEFAULT_LIMITS,
+    ids: new ConversationIds(opts.secret ?? (await loadSecret(cacheDir()))),
+    redisUrl: opts.redisUrl === undefined ? redisUrlFromEnv() : (opts.redisUrl ?? undefined),
+  };
+}
+
 /** The conversation store (Redis or memory) and the id signer. */
-export async function openConversations(opts: Pick<AppOptions, 'conversationLimits' | 'redisUrl' | 'secret' | 'quiet'> = {}): Promise<Conversations> {
-  const limits = opts.conversationLimits ?? DEFAULT_LIMITS;
-  const ids = new ConversationIds(opts.secret ?? (await loadSecret(cacheDir())));
-  const url = opts.redisUrl === undefined ? redisUrlFromEnv() : (opts.redisUrl ?? undefined);
-  if (!url) return new Conversations(new MemoryConversationStore(limits), ids);
-  const redis = new RedisConnection(url, {
-    onChange: (ok, error) => logStatus(ok ? 'conversations: Redis connected' : `conversations: Redis unavailable (${error}); answering without history until it is back`, { quiet: opts.quiet }),
+function openConversations({ limits, ids, redisUrl }: ConversationSettings, quiet?: boolean): Conversations {
+  if (!redisUrl) return new Conversations(new MemoryConversationStore(limits), ids);
+  const redis = new RedisConnection(redisUrl, {
+    onChange: (ok, error) => logStatus(ok ? 'conversations: Redis connected' : `conversations: Redis unavailable (${error}); answering without history until it is back`, { quiet }),
   });
   return new Conversations(new RedisConversationStore(redis, limits), ids, redis);
 }
