@@ -14,6 +14,7 @@
 // inode), with a cheap poll as a fallback where fs.watch is unreliable (network filesystems, a
 // recreated directory). One reload runs at a time; a change seen meanwhile is checked after it.
 
+import { AppError } from './errors.ts';
 import { watch, type FSWatcher } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -74,10 +75,9 @@ export class AppHolder {
 export type ReloadTrigger = 'admin' | 'watch';
 
 /** A build stopped between two embedding steps because the server is shutting down. */
-export class ReloadCancelledError extends Error {
+export class ReloadCancelledError extends AppError {
   constructor() {
-    super('cancelled: the server is shutting down; the previous index stays in place');
-    this.name = 'ReloadCancelledError';
+    super('cancelled', 'cancelled: the server is shutting down; the previous index stays in place');
   }
 }
 

@@ -1,23 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AnswerPipeline } from './answer/pipeline.ts';
-import { DEFAULT_LIMITS, MemoryConversationStore, type ConversationLimits } from './answer/conversations.ts';
+import { MemoryConversationStore, type ConversationLimits } from './answer/conversations.ts';
 import { ConversationIds, loadSecret } from './answer/conversations-ids.ts';
 import { RedisConnection, RedisConversationStore } from './answer/conversations-redis.ts';
-import { Conversations, redisUrlFromEnv } from './answer/conversations-service.ts';
+import { Conversations } from './answer/conversations-service.ts';
 import { ExtractiveAnswerer, loadAnswerModel, type AnswerModel } from './answer/extractive.ts';
 import { LlmAnswerer } from './answer/llm.ts';
-import { describeLlmConfig, llmConfigFromEnv, type LlmConfig } from './answer/llm-config.ts';
+import { describeLlmConfig, type LlmConfig } from './answer/llm-config.ts';
+import { config } from './config.ts';
 import { writeFileAtomic } from './index/atomic.ts';
 import { openIndex, type IndexStats } from './index/build.ts';
 import { TransformersEmbedder } from './index/embedder/index.ts';
 import { Bm25Index, buildChunkIndex, type Bm25Json } from './index/lexical/index.ts';
 import type { Embedder, LexicalIndex } from './index/ports.ts';
-import type { CorpusStore } from './index/store.ts';
+import type { CorpusStore } from './ingest/store.ts';
 import type { HnswVectorStore } from './index/vector-store.ts';
 import { loadRanker, type LinearModel } from './retrieve/ranker.ts';
 import { HybridRetriever } from './retrieve/retriever.ts';
-import { cacheDir, corpusDir, indexDir } from './util/paths.ts';
 import { logStatus } from './util/progress.ts';
 
 /**
@@ -41,7 +41,7 @@ export interface AppOptions {
   modelDir?: string;
   rebuild?: boolean;
   quiet?: boolean;
-  conversationLimits?: ConversationLimits;
+  conversationLimits?: Partial<ConversationLimits>;
   /** Conversations to keep (a hot swap of the index must not forget them, nor reconnect to Redis). */
   conversations?: Conversations;
   /** Redis for conversations and rate limits; by default POLICY_ASSISTANT_REDIS_URL, null for memory. */
@@ -68,8 +68,8 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   const conversationSettings = opts.conversations ? undefined : await readConversationSettings(opts);
   const embedder = opts.embedder ?? (await TransformersEmbedder.create({ modelDir: opts.modelDir, quiet: opts.quiet }));
   const index = await openIndex({
-    corpusDir: opts.corpusDir ?? corpusDir(),
-    indexDir: opts.indexDir ?? indexDir(),
+    corpusDir: opts.corpusDir ?? config().corpusDir,
+    indexDir: opts.indexDir ?? config().indexDir,
     embedder,
     rebuild: opts.rebuild,
     quiet: opts.quiet,
@@ -79,7 +79,7 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   const ranker = opts.ranker === undefined ? loadRanker() : (opts.ranker ?? undefined);
   const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical, sentences: index.sentences, ranker });
   const conversations = opts.conversations ?? openConversations(conversationSettings!, opts.quiet);
-  const llm = opts.llm === undefined ? llmConfigFromEnv() : (opts.llm ?? undefined);
+  const llm = opts.llm === undefined ? config().llm : (opts.llm ?? undefined);
   if (llm) logStatus(`answers: LLM mode, ${describeLlmConfig(llm)} (offline fallback on error or timeout)`, { quiet: opts.quiet });
   const answers = new AnswerPipeline({
     retriever,
@@ -103,16 +103,16 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
 }
 
 interface ConversationSettings {
-  limits: ConversationLimits;
+  limits: Partial<ConversationLimits>;
   ids: ConversationIds;
   redisUrl?: string;
 }
 
 async function readConversationSettings(opts: AppOptions): Promise<ConversationSettings> {
   return {
-    limits: opts.conversationLimits ?? DEFAULT_LIMITS,
-    ids: new ConversationIds(opts.secret ?? (await loadSecret(cacheDir()))),
-    redisUrl: opts.redisUrl === undefined ? redisUrlFromEnv() : (opts.redisUrl ?? undefined),
+    limits: opts.conversationLimits ?? config().conversations,
+    ids: new ConversationIds(opts.secret ?? (await loadSecret(config().cacheDir, config().secret))),
+    redisUrl: opts.redisUrl === undefined ? config().redisUrl : (opts.redisUrl ?? undefined),
   };
 }
 

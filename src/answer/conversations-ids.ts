@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncPath } from '../index/atomic.ts';
-import { ConversationConfigError } from './conversations.ts';
+import { ConfigError } from '../errors.ts';
 
 /**
  * Conversation ids only the server issues: 128 random bits and the issue time, signed with
@@ -58,10 +58,9 @@ export const SECRET_FILE = 'secret';
  * replaces an existing file, so replicas starting together on one data folder agree on the first
  * one written; the file is complete before it becomes visible, and readable by its owner only.
  */
-export async function loadSecret(cacheDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const configured = env[SECRET_ENV]?.trim();
+export async function loadSecret(cacheDir: string, configured?: string): Promise<string> {
   if (configured) {
-    if (configured.length < MIN_SECRET_LENGTH) throw new ConversationConfigError(`${SECRET_ENV} must be at least ${MIN_SECRET_LENGTH} characters (e.g. the output of: openssl rand -base64 32)`);
+    if (configured.length < MIN_SECRET_LENGTH) throw new ConfigError(`${SECRET_ENV} must be at least ${MIN_SECRET_LENGTH} characters (e.g. the output of: openssl rand -base64 32)`);
     return configured;
   }
   const file = path.join(cacheDir, SECRET_FILE);
@@ -87,10 +86,10 @@ export async function loadSecret(cacheDir: string, env: NodeJS.ProcessEnv = proc
     }
     await fsyncPath(cacheDir);
   } catch (e) {
-    throw new ConversationConfigError(`cannot create the conversation id secret ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); make the folder writable or set ${SECRET_ENV}`);
+    throw new ConfigError(`cannot create the conversation id secret ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); make the folder writable or set ${SECRET_ENV}`);
   }
   const written = await readSecretFile(file);
-  if (!written) throw new ConversationConfigError(`could not create the conversation id secret ${file}`);
+  if (!written) throw new ConfigError(`could not create the conversation id secret ${file}`);
   return written;
 }
 
@@ -100,8 +99,8 @@ async function readSecretFile(file: string): Promise<string | undefined> {
     text = (await readFile(file, 'utf8')).trim();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConversationConfigError(`cannot read the conversation id secret ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ConfigError(`cannot read the conversation id secret ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  if (text.length < MIN_SECRET_LENGTH) throw new ConversationConfigError(`the conversation id secret ${file} is damaged; delete it (ids issued so far stop working) or set ${SECRET_ENV}`);
+  if (text.length < MIN_SECRET_LENGTH) throw new ConfigError(`the conversation id secret ${file} is damaged; delete it (ids issued so far stop working) or set ${SECRET_ENV}`);
   return text;
 }

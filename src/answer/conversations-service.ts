@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ConversationIds } from './conversations-ids.ts';
-import { ConversationConfigError, MemoryConversationStore, type ConversationLimits, type ConversationStore, type StoreStatus, type Turn } from './conversations.ts';
+import { MemoryConversationStore, type ConversationLimits, type ConversationStore, type StoreStatus, type Turn } from './conversations.ts';
 import type { RedisConnection } from './conversations-redis.ts';
+import type { Notice } from './types.ts';
 
 /**
  * Conversations as the pipeline sees them: a server-issued id and its history. An id the server
@@ -11,12 +12,8 @@ import type { RedisConnection } from './conversations-redis.ts';
  */
 export type ConversationReason = 'invalid' | 'unknown' | 'expired' | 'unavailable';
 
-/** A structured notice, so a client can tell it apart from the notices about the policies. */
-export interface ConversationNotice {
-  kind: 'conversation';
-  reason: ConversationReason;
-  text: string;
-}
+/** A notice of kind `conversation`, so a client can tell it apart from the notices about the policies. */
+export type ConversationNotice = Notice & { kind: 'conversation'; reason: ConversationReason };
 
 export interface Session {
   id: string;
@@ -91,23 +88,10 @@ const TEXTS: Record<ConversationReason, { zh: string; en: string }> = {
 };
 
 export function conversationNotice(reason: ConversationReason, lang: 'zh' | 'en'): ConversationNotice {
-  return { kind: 'conversation', reason, text: TEXTS[reason][lang] };
-}
-
-export const REDIS_URL_ENV = 'POLICY_ASSISTANT_REDIS_URL';
-
-/** Where conversations live: Redis when POLICY_ASSISTANT_REDIS_URL is set, else this process. */
-export function redisUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const url = env[REDIS_URL_ENV]?.trim();
-  if (!url) return undefined;
-  if (!/^rediss?:\/\//.test(url)) throw new ConversationConfigError(`${REDIS_URL_ENV} must be a redis:// or rediss:// URL`);
-  return url;
+  return { kind: 'conversation', text: TEXTS[reason][lang], expired: false, reason };
 }
 
 /** In-memory conversations under a fresh secret (ids die with the process): tests, one-off pipelines. */
 export function memoryConversations(limits: Partial<ConversationLimits> = {}, now?: () => number): Conversations {
   return new Conversations(new MemoryConversationStore(limits, now), new ConversationIds(randomBytes(32)), undefined, now);
 }
-
-/** A notice's text, whether a plain one or a structured one. */
-export const noticeText = (n: string | ConversationNotice): string => (typeof n === 'string' ? n : n.text);

@@ -3,10 +3,7 @@ import type { SentenceEvidence } from '../retrieve/evidence.ts';
 import type { Scores } from '../retrieve/retriever.ts';
 import type { AnalysedQuestion } from '../retrieve/question.ts';
 import type { Turn } from './conversations.ts';
-import type { ConversationNotice } from './conversations-service.ts';
-
-/** A notice about the cited measures (text), or a structured one about the conversation itself. */
-export type Notice = string | ConversationNotice;
+import type { ConversationReason } from './conversations-service.ts';
 
 /** A retrieved clause offered to an answerer, numbered as the answer may cite it. */
 export interface ContextClause {
@@ -29,12 +26,32 @@ export interface DraftCitation {
   quote: string;
 }
 
+/**
+ * A caveat shown beside an answer, structured so clients render it without parsing its wording:
+ * `validity` (an effective date, or a period that ended: `expired`, `until`), `llm_fallback` (the
+ * offline answer replaced a failed LLM call), `conversation` (a new conversation was started).
+ */
+export interface Notice {
+  kind: 'validity' | 'llm_fallback' | 'conversation';
+  text: string;
+  /** A cited measure's period has ended (or its document was repealed) by today. */
+  expired: boolean;
+  /** ISO date the period ran until, when the text states one. */
+  until?: string;
+  /**
+   * For `conversation`: why the id given was not continued (`invalid`: not issued by this server,
+   * made up or tampered with; `unknown`; `expired`), or `unavailable`: the conversation store is
+   * down, so the answer neither used nor kept history.
+   */
+  reason?: ConversationReason;
+}
+
 /** An answerer's output before verification. Markers [n] in text refer to citations. */
 export interface Draft {
   text: string;
   citations: DraftCitation[];
   abstained: boolean;
-  notices: string[];
+  notices: Notice[];
 }
 
 export interface AnswerInput {

@@ -29,10 +29,11 @@ import {
   type ModelInfo,
 } from './manifest.ts';
 import type { Embedder } from './ports.ts';
-import { CorpusStore, STORE_FILE } from './store.ts';
+import { CorpusStore } from '../ingest/store.ts';
 import { clauseSentences, SENTENCE_ROWS_FILE, SENTENCE_VECTORS_FILE, SentenceIndex } from './sentences.ts';
 import { HnswVectorStore, IDS_FILE, VECTORS_FILE } from './vector-store.ts';
 
+export const STORE_FILE = 'store.json';
 const ARTIFACTS = [STORE_FILE, VECTORS_FILE, IDS_FILE, SENTENCE_VECTORS_FILE, SENTENCE_ROWS_FILE];
 
 /** The text embedded for a chunk: its document title and headings give the passage its context. */
@@ -117,7 +118,7 @@ async function loadGeneration(indexDir: string, dir: string, model?: ModelInfo):
       throw new IndexCorruptError(dir, `${name} is damaged (${data.length} bytes, manifest says ${expected.bytes}, or its sha256 differs)`);
     }
   }
-  const store = await CorpusStore.load(dir);
+  const store = await loadStore(dir);
   const vectors = await HnswVectorStore.load(dir, manifest.model.dims);
   for (const [docId, doc] of Object.entries(manifest.documents)) {
     const missing = doc.chunkIds.find((id) => !store.chunkById.has(id) || !vectors.has(id));
@@ -164,7 +165,12 @@ export async function openIndex(opts: OpenIndexOptions): Promise<OpenedIndex> {
 
   const corpus = await ingestCorpus(corpusDir);
   for (const e of corpus.errors) log(`skipped ${e.file}: ${e.message}`);
+  // Said even to a quiet caller: a file the operator added is not indexed.
+  for (const d of corpus.duplicates) logStatus(`index: ${d.message}`, { quiet: false });
   const store = CorpusStore.fromCorpus(corpus);
+  // The load check (one vector per chunk id) would reject an index with a repeated id: never write one.
+  const repeated = store.chunkById.size !== store.chunks.length ? store.chunks.find((c) => store.chunkById.get(c.id) !== c) : undefined;
+  if (repeated) throw new IndexWriteError(`chunk id ${repeated.id} occurs twice in the corpus; the index was not written`);
   const documents: IndexManifest['documents'] = {};
   const chunkIdsOf = new Map<string, string[]>();
   for (const c of store.chunks) {
@@ -297,3 +303,12 @@ const withStats = (index: LoadedIndex, stats: IndexStats): OpenedIndex => ({
   chunks: index.store.chunks,
   stats,
 });
+
+/** store.json of a generation; a missing, unparsable or inconsistent store is corrupt. */
+async function loadStore(dir: string): Promise<CorpusStore> {
+  try {
+    return CorpusStore.parse(await readFile(path.join(dir, STORE_FILE), 'utf8'));
+  } catch (err) {
+    throw new IndexCorruptError(dir, `${STORE_FILE} is unreadable: ${(err as Error).message}`, { cause: err });
+  }
+}

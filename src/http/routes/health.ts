@@ -1,7 +1,36 @@
 import path from 'node:path';
 import { Router } from 'express';
+import { z } from '../../tools/zod.ts';
 import type { App } from '../../app.ts';
 import { methodNotAllowed } from '../errors.ts';
+
+/** The body of /healthz; loose, since parts report state (index repair, conversation store) beside these. */
+export const HealthResponse = z.looseObject({
+  status: z.string().describe('ok, or what is degraded'),
+  index: z.looseObject({
+    documents: z.number().int(),
+    clauses: z.number().int(),
+    chunks: z.number().int(),
+    builtAt: z.string(),
+    generation: z.string(),
+    openedAs: z.enum(['loaded', 'incremental', 'full']),
+    openMs: z.number().int(),
+  }),
+  model: z.object({ id: z.string(), sha256: z.string(), dims: z.number().int() }),
+  answerMode: z.enum(['extractive', 'llm']),
+  conversations: z
+    .object({
+      store: z.enum(['memory', 'redis']),
+      ok: z.boolean(),
+      conversations: z.number().int().optional(),
+      bytes: z.number().int().optional(),
+      error: z.string().optional(),
+      since: z.string().optional(),
+    })
+    .describe('the conversation store; ok: false while Redis is unreachable (chat then answers without history, and says so)'),
+  startedAt: z.string(),
+  uptimeSeconds: z.number().int(),
+});
 
 /**
  * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it

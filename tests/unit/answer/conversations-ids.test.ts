@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConversationIds, loadSecret } from '../../../src/answer/conversations-ids.ts';
 import { Conversations } from '../../../src/answer/conversations-service.ts';
 import { MemoryConversationStore, type Turn } from '../../../src/answer/conversations.ts';
+import { loadConfig } from '../../../src/config.ts';
 
 const turn: Turn = { question: '问题', searched: '问题', answer: '答复', docIds: [], at: 0 };
 const dirs: string[] = [];
@@ -47,28 +48,35 @@ describe('conversation ids', () => {
 });
 
 describe('the secret', () => {
-  it('comes from POLICY_ASSISTANT_SECRET when set, refused when too short', async () => {
+  it('comes from POLICY_ASSISTANT_SECRET when set, refused when too short (without echoing it)', async () => {
     const dir = await tempDir();
     const secret = 'x'.repeat(40);
-    expect(await loadSecret(dir, { POLICY_ASSISTANT_SECRET: secret })).toBe(secret);
-    await expect(loadSecret(dir, { POLICY_ASSISTANT_SECRET: 'hunter2' })).rejects.toThrow(/POLICY_ASSISTANT_SECRET must be at least 32 characters/);
+    expect(await loadSecret(dir, loadConfig({ POLICY_ASSISTANT_SECRET: secret }).secret)).toBe(secret);
+    expect(() => loadConfig({ POLICY_ASSISTANT_SECRET: 'hunter2-hunter2' })).toThrow(/^POLICY_ASSISTANT_SECRET must be at least 32 characters[^"]*$/);
+    await expect(loadSecret(dir, 'hunter2')).rejects.toThrow(/POLICY_ASSISTANT_SECRET must be at least 32 characters/);
     await expect(stat(path.join(dir, 'secret'))).rejects.toThrow();
+  });
+
+  it('goes with a Redis URL the configuration checks, without echoing it', () => {
+    expect(loadConfig({ POLICY_ASSISTANT_REDIS_URL: 'redis://:pw@10.0.0.5:6379/2' }).redisUrl).toBe('redis://:pw@10.0.0.5:6379/2');
+    expect(loadConfig({}).redisUrl).toBeUndefined();
+    expect(() => loadConfig({ POLICY_ASSISTANT_REDIS_URL: 'http://user:topsecret@host' })).toThrow(/^POLICY_ASSISTANT_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL[^"]*$/);
   });
 
   it('is otherwise created once in the data folder (mode 0600) and kept across restarts, also when replicas race', async () => {
     const dir = await tempDir();
-    const raced = await Promise.all(Array.from({ length: 8 }, () => loadSecret(path.join(dir, 'data'), {})));
+    const raced = await Promise.all(Array.from({ length: 8 }, () => loadSecret(path.join(dir, 'data'))));
     expect(new Set(raced).size).toBe(1);
     expect(raced[0]!.length).toBeGreaterThanOrEqual(32);
     expect((await stat(path.join(dir, 'data', 'secret'))).mode & 0o777).toBe(0o600);
-    expect(await loadSecret(path.join(dir, 'data'), {})).toBe(raced[0]);
+    expect(await loadSecret(path.join(dir, 'data'))).toBe(raced[0]);
     expect((await readFile(path.join(dir, 'data', 'secret'), 'utf8')).trim()).toBe(raced[0]);
   });
 
   it('is refused when its file is damaged, with one line saying what to do', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'secret'), 'abc\n');
-    await expect(loadSecret(dir, {})).rejects.toThrow(/is damaged; delete it .* or set POLICY_ASSISTANT_SECRET/);
+    await expect(loadSecret(dir)).rejects.toThrow(/is damaged; delete it .* or set POLICY_ASSISTANT_SECRET/);
   });
 });
 
