@@ -84,7 +84,7 @@ async function chat(r: Replica, address: string, message: string, conversationId
   return (await res.json()) as Answer;
 }
 
-const conversationNotices = (a: Answer) => a.notices.filter((n) => typeof n !== 'string');
+const conversationNotices = (a: Answer) => a.notices.filter((n) => n.kind === 'conversation');
 
 async function health(r: Replica): Promise<{ conversations: { store: string; ok: boolean; conversations?: number; error?: string } }> {
   const res = await fetch(`${r.url}/healthz`);
@@ -168,7 +168,7 @@ describe('two replicas with Redis', () => {
       const theirs = await chat(b, '198.51.100.4', FOLLOW_UP, id);
       expect(theirs.conversationId).not.toBe(id);
       expect(theirs.conversationId).not.toBe(mine.conversationId);
-      expect(conversationNotices(theirs)).toEqual([{ kind: 'conversation', reason: 'invalid', text: expect.stringContaining('新的对话') }]);
+      expect(conversationNotices(theirs)).toEqual([{ kind: 'conversation', reason: 'invalid', expired: false, text: expect.stringContaining('新的对话') }]);
       // Nothing of the other conversation was used.
       expect(theirs.searched).toBe(FOLLOW_UP);
     }
@@ -196,7 +196,7 @@ describe('two replicas with Redis', () => {
     expect(during.answer.length).toBeGreaterThan(0);
     // The server's own id is kept, so the conversation can go on once Redis is back.
     expect(during.conversationId).toBe(before.conversationId);
-    expect(conversationNotices(during)).toEqual([{ kind: 'conversation', reason: 'unavailable', text: expect.stringContaining('对话记录暂时不可用') }]);
+    expect(conversationNotices(during)).toEqual([{ kind: 'conversation', reason: 'unavailable', expired: false, text: expect.stringContaining('对话记录暂时不可用') }]);
     expect(during.searched).toBe(FOLLOW_UP);
     const fresh = await chat(a, '198.51.100.21', FIRST);
     expect(conversationNotices(fresh).map((n) => n.reason)).toEqual(['unavailable']);
