@@ -78,7 +78,7 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   const lexical = await lexicalIndexFor(index.dir, index.store, opts.quiet);
   const ranker = opts.ranker === undefined ? loadRanker() : (opts.ranker ?? undefined);
   const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical, sentences: index.sentences, ranker });
-  const conversations = opts.conversations ?? openConversations(conversationSettings!, opts.quiet);
+  const conversations = opts.conversations ?? (await openConversations(conversationSettings!, opts.quiet));
   const llm = opts.llm === undefined ? config().llm : (opts.llm ?? undefined);
   if (llm) logStatus(`answers: LLM mode, ${describeLlmConfig(llm)} (offline fallback on error or timeout)`, { quiet: opts.quiet });
   const answers = new AnswerPipeline({
@@ -117,9 +117,9 @@ async function readConversationSettings(opts: AppOptions): Promise<ConversationS
 }
 
 /** The conversation store (Redis or memory) and the id signer. */
-function openConversations({ limits, ids, redisUrl }: ConversationSettings, quiet?: boolean): Conversations {
+async function openConversations({ limits, ids, redisUrl }: ConversationSettings, quiet?: boolean): Promise<Conversations> {
   if (!redisUrl) return new Conversations(new MemoryConversationStore(limits), ids);
-  const redis = new RedisConnection(redisUrl, {
+  const redis = await RedisConnection.open(redisUrl, {
     onChange: (ok, error) => logStatus(ok ? 'conversations: Redis connected' : `conversations: Redis unavailable (${error}); answering without history until it is back`, { quiet }),
   });
   return new Conversations(new RedisConversationStore(redis, limits), ids, redis);

@@ -13,7 +13,7 @@ let redis: ChildProcess | undefined;
 const connections: RedisConnection[] = [];
 
 const connect = async (): Promise<RedisConnection> => {
-  const c = new RedisConnection(`redis://127.0.0.1:${port}`);
+  const c = await RedisConnection.open(`redis://127.0.0.1:${port}`);
   connections.push(c);
   await until(() => c.ok, 5_000);
   return c;
