@@ -213,14 +213,18 @@ for (const b of document.querySelectorAll('button[data-copy]'))
 }
 
 /** One policy, each clause a target (id = clause id) that the widget's links scroll to and highlight. */
+const STATUS_ZH: Record<DocumentView['status']['status'], string> = { in_force: '现行有效', expired: '已过期', repealed: '已废止', not_yet_effective: '尚未施行' };
+
 export function documentPage(doc: DocumentView, nonce: string): string {
   const meta: string[] = [];
   const row = (name: string, value?: string) => value && meta.push(`<dt>${name}</dt><dd>${esc(value)}</dd>`);
   row('文号', doc.docNumber);
-  row('发布机关', doc.issuer);
+  row('发布机关', doc.issuers.join('、') || undefined);
   row('发布日期', doc.issueDate);
-  row('施行日期', doc.validFrom);
-  row('有效期至', doc.validUntil);
+  row('施行日期', doc.effectiveDate);
+  row('有效期', doc.validity ?? doc.expiryDate);
+  row('效力状态', `${STATUS_ZH[doc.status.status]}（${doc.status.reason}，截至${doc.status.asOf}）`);
+  if (doc.bodyMissing) row('正文', '来源只收录了标题，正文缺失，不引用其内容');
   if (doc.timeStatements.length) meta.push(`<dt>时效说明</dt><dd><ul>${doc.timeStatements.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></dd>`);
   row('条款数', String(doc.clauses.length));
 
