@@ -55,6 +55,8 @@ const list = text.transform((v) =>
     .map((s) => s.trim())
     .filter(Boolean),
 );
+const redisUrl = text.refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), 'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
+const secret = text.refine((v) => v.length >= 32, 'must be at least 32 characters (e.g. the output of: openssl rand -base64 32)');
 const url = text.refine((v) => URL.canParse(v), 'must be a URL such as http://localhost:11434/v1');
 const logLevel = text.toLowerCase().pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be fatal, error, warn, info, debug, trace or silent' }));
 
@@ -136,7 +138,7 @@ export const VARIABLES = [
   v('POLICY_ASSISTANT_REQUEST_TIMEOUT_MS', positiveInt, '20000', 'the whole request, body included, must arrive within this (408)'),
   v('POLICY_ASSISTANT_MAX_CONNECTIONS', positiveInt, '1000', 'open connections at once'),
   v('POLICY_ASSISTANT_MAX_CONNECTIONS_PER_CLIENT', wholeNumber, '64', 'open connections per client address (`0`: no cap; a trusted proxy is exempt); past it, 503'),
-  v('POLICY_ASSISTANT_RATE_LIMIT_CHAT', rate, '20/60s', 'per-client-address limit on `/api/chat` (`N/60s`, `N/m`, `N/h`; `off`); over it, 429 with `Retry-After`'),
+  v('POLICY_ASSISTANT_RATE_LIMIT_CHAT', rate, '20/60s', 'per-client-address limit on `/api/chat`, a fixed window (`N/60s`, `N/m`, `N/h`; `off`); over it, 429 with `Retry-After`; counted across replicas when `POLICY_ASSISTANT_REDIS_URL` is set'),
   v('POLICY_ASSISTANT_RATE_LIMIT_SEARCH', rate, '60/60s', 'the same for `/api/search`'),
   v('POLICY_ASSISTANT_RATE_LIMIT_API', rate, '300/60s', 'the same for clauses, documents and `/mcp`'),
   v('POLICY_ASSISTANT_TRUST_PROXY', trustProxy, 'off', 'hops (or addresses) of a reverse proxy whose `X-Forwarded-For` is trusted; set it behind nginx'),
@@ -144,7 +146,9 @@ export const VARIABLES = [
   v('POLICY_ASSISTANT_MAX_CONVERSATIONS', positiveInt, '10000', 'conversations held at once'),
   v('POLICY_ASSISTANT_CONVERSATION_TURNS', positiveInt, '20', 'turns kept per conversation'),
   v('POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS', positiveInt, '1800', 'an idle conversation is forgotten after this'),
-  v('POLICY_ASSISTANT_CONVERSATION_MAX_BYTES', positiveInt, '67108864', 'memory all conversations may hold'),
+  v('POLICY_ASSISTANT_CONVERSATION_MAX_BYTES', positiveInt, '67108864', 'memory all conversations may hold (the same bounds apply in Redis)'),
+  v('POLICY_ASSISTANT_REDIS_URL', redisUrl, '', 'Redis (`redis://[user:password@]host:port[/db]`, or `rediss://`) holding conversations and rate-limit counts, shared by all replicas; in memory when unset'),
+  v('POLICY_ASSISTANT_SECRET', secret, '', 'signs conversation ids (HMAC-SHA256; at least 32 characters), the same on every replica; when unset, one is generated and kept in `<cache>/secret`'),
   v('LOG_LEVEL', logLevel, 'info', 'pino JSON logs on stdout; question text only at `debug`; secret values are masked'),
   v('POLICY_ASSISTANT_QUIET', flag, '0', '`1` silences progress output on stderr'),
   v('NODE_ENV', text, '', '`development` allows any CORS origin when `POLICY_ASSISTANT_CORS_ORIGINS` is unset'),
@@ -177,6 +181,10 @@ export interface Config {
   trustProxy: TrustProxy;
   adminToken: string;
   conversations: ConversationBounds;
+  /** Redis for conversations and rate limits; memory when undefined. */
+  redisUrl?: string;
+  /** Signs conversation ids; generated under cacheDir when undefined. */
+  secret?: string;
   logLevel: string;
   quiet: boolean;
 }
@@ -196,7 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (input === undefined) continue;
     const parsed = variable.schema.safeParse(input);
     if (parsed.success) values[variable.name] = parsed.data;
-    else problems.push(`${variable.name} ${parsed.error.issues[0]?.message ?? 'is invalid'}${SECRET_NAME.test(variable.name) ? '' : ` (got "${String(raw).slice(0, 60)}")`}`);
+    else problems.push(`${variable.name} ${parsed.error.issues[0]?.message ?? 'is invalid'}${SECRET_NAME.test(variable.name) || variable.name === 'POLICY_ASSISTANT_REDIS_URL' ? '' : ` (got "${String(raw).slice(0, 60)}")`}`);
   }
   if (problems.length) throw new ConfigError(problems.join('; '));
   const get = <T>(name: Name) => values[name] as T;
@@ -253,6 +261,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ttlMs: get<number>('POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS') * 1000,
       maxBytes: get('POLICY_ASSISTANT_CONVERSATION_MAX_BYTES'),
     },
+    redisUrl: get<string | undefined>('POLICY_ASSISTANT_REDIS_URL') || undefined,
+    secret: get<string | undefined>('POLICY_ASSISTANT_SECRET') || undefined,
     logLevel: get('LOG_LEVEL'),
     quiet: get('POLICY_ASSISTANT_QUIET'),
   };

@@ -3,7 +3,8 @@ import type { CorpusStore } from '../ingest/store.ts';
 import { isRecordClause } from '../parse/types.ts';
 import { queryTerms } from '../retrieve/evidence.ts';
 import type { HybridRetriever, SearchResult } from '../retrieve/retriever.ts';
-import type { ConversationStore, Turn } from './conversations.ts';
+import type { Turn } from './conversations.ts';
+import { conversationNotice, type Conversations } from './conversations-service.ts';
 import { analyse, isFollowUp } from '../retrieve/question.ts';
 import { abortError, betweenStages, isAborted, throwIfAborted } from '../util/abort.ts';
 import { timeNotices } from './time.ts';
@@ -22,7 +23,7 @@ export interface PipelineDeps {
   corpus: CorpusStore;
   extractive: Answerer;
   llm?: Answerer;
-  conversations: ConversationStore;
+  conversations: Conversations;
   /** LLM time budget. */
   llmTimeoutMs?: number;
   now?: () => string;
@@ -40,13 +41,13 @@ export class AnswerPipeline {
   /** `signal` stops the work between stages (an AbortedError) once the asker has gone; nothing is remembered then. */
   async answer(question: string, conversationId?: string, signal?: AbortSignal): Promise<Answer> {
     const { conversations } = this.deps;
-    const id = conversationId ?? conversations.newId();
-    const history = conversations.history(id);
-    const input = await this.prepare(question, history, signal);
+    const session = await conversations.resume(conversationId);
+    const input = await this.prepare(question, session.history, signal);
     await betweenStages(signal);
     const { searched, context } = input;
 
-    const notices: Notice[] = [];
+    // First: whether this answer continues the conversation asked for.
+    const notices: Notice[] = session.reason ? [conversationNotice(session.reason, input.lang)] : [];
     let draft: Draft;
     let mode: Answer['mode'] = 'extractive';
     if (this.deps.llm && context.length) {
@@ -84,9 +85,11 @@ export class AnswerPipeline {
     notices.push(...draft.notices);
     const answerText = abstained && !draft.abstained ? abstainText(input) : verified.text;
     throwIfAborted(signal);
-    conversations.append(id, { question, searched, answer: answerText, docIds: [...new Set(context.filter((c) => cited.has(c.clause.id)).map((c) => c.document.id))], at: Date.now() });
+    const docIds = [...new Set(context.filter((c) => cited.has(c.clause.id)).map((c) => c.document.id))];
+    const recorded = await conversations.record(session.id, { question, searched, answer: answerText, docIds, at: Date.now() });
+    if (!recorded && session.reason !== 'unavailable') notices.unshift(conversationNotice('unavailable', input.lang));
     return {
-      conversationId: id,
+      conversationId: session.id,
       answer: answerText,
       citations: abstained ? [] : verified.citations,
       abstained,

@@ -55,12 +55,13 @@ export function createHttpApp(app: App, opts: HttpOptions = {}): express.Express
   http.disable('x-powered-by');
   setTrustProxy(http, opts.trustProxy ?? config().trustProxy);
 
-  http.use(requestLogger(opts.logger ?? createLogger()));
+  const logger = opts.logger ?? createLogger();
+  http.use(requestLogger(logger));
   http.use(securityHeaders());
   http.use(['/api', '/healthz', '/openapi.json', '/mcp'], apiCsp);
   http.use(cors(opts.corsOrigins ?? config().corsOrigins));
   // After CORS, so a widget on another site can read the 429; before parsing, so its body is never read.
-  http.use(rateLimits(rateLimitRules(opts.rateLimits)));
+  http.use(rateLimits(rateLimitRules(opts.rateLimits), { redis: app.conversations.redis, logger }));
 
   http.use('/api', requireJsonBody, express.json({ limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }));
   const requests = httpRequests(catalogue);

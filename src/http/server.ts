@@ -148,6 +148,7 @@ export async function serveCommand(opts: { port?: string; host?: string }): Prom
   reloader.close();
   await running.close();
   await reloader.settled();
+  await holder.current().conversations.close();
   logger.info('stopped');
   return 0;
 }

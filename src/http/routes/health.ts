@@ -19,20 +19,32 @@ export const HealthResponse = z.looseObject({
   }),
   model: z.object({ id: z.string(), sha256: z.string(), dims: z.number().int() }),
   answerMode: z.enum(['extractive', 'llm']),
+  conversations: z
+    .object({
+      store: z.enum(['memory', 'redis']),
+      ok: z.boolean(),
+      conversations: z.number().int().optional(),
+      bytes: z.number().int().optional(),
+      error: z.string().optional(),
+      since: z.string().optional(),
+    })
+    .describe('the conversation store; ok: false while Redis is unreachable (chat then answers without history, and says so)'),
   startedAt: z.string(),
   uptimeSeconds: z.number().int(),
 });
 
 /**
- * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens.
- * `load` shows the answer/search work running, waiting, finished, cancelled and refused.
+ * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it
+ * listens. `load` shows the answer/search work running, waiting, finished, cancelled and refused. A
+ * conversation store that is down is reported (`conversations.ok: false`) but is not a failure:
+ * chat still answers, without history.
  */
 export function healthRouter(app: App, load?: () => WorkStats): Router {
   const startedAt = Date.now();
   const router = Router();
   router
     .route('/healthz')
-    .get((_req, res) => {
+    .get(async (_req, res) => {
       const { stats, model, builtAt, dir } = app.index;
       res.setHeader('Cache-Control', 'no-store');
       res.json({
@@ -50,6 +62,7 @@ export function healthRouter(app: App, load?: () => WorkStats): Router {
         model: { id: model.id, sha256: model.sha256, dims: model.dims },
         answerMode: app.answers.mode,
         ...(load && { load: load() }),
+        conversations: await app.conversations.status(),
         startedAt: new Date(startedAt).toISOString(),
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       });
