@@ -4,7 +4,8 @@ import { print, printJson } from './output.ts';
 
 /** Builds or updates the index explicitly (npm start does it on first run). */
 export async function indexCommand(opts: { rebuild?: boolean; json?: boolean }): Promise<number> {
-  const app = await openApp({ rebuild: opts.rebuild });
+  // An explicit build: for this corpus, waiting for another writer's lock rather than racing it.
+  const app = await openApp({ rebuild: opts.rebuild, write: 'build', waitForLock: true });
   const { stats, dir, model } = app.index;
   if (opts.json) printJson({ dir, model, ...stats, documents: app.corpus.documents.length, chunks: app.corpus.chunks.length });
   else

@@ -83,7 +83,8 @@ export async function serveCommand(opts: { port?: string; host?: string }): Prom
   const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
   const logger = createLogger();
   const dirs = { corpusDir: corpusDir(), indexDir: indexDir() };
-  const holder = new AppHolder(await openApp({ ...dirs, conversationLimits: conversationLimitsFromEnv() }));
+  // A damaged index is served from its intact parts at once; the reloader repairs it in the background.
+  const holder = new AppHolder(await openApp({ ...dirs, conversationLimits: conversationLimitsFromEnv(), onDamage: 'serve' }));
   const reloader = new AppReloader(holder, { ...dirs, logger });
   // Everything is built once over holder.live, so each request reads the App current at the time.
   const app = holder.live;

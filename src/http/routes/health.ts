@@ -3,18 +3,28 @@ import { Router } from 'express';
 import type { App } from '../../app.ts';
 import { methodNotAllowed } from '../errors.ts';
 
-/** GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens. */
+/**
+ * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens.
+ * status 'rebuilding' while a damaged index is answered from its intact parts (index.repairing says
+ * what, index.serving which arms answer); index.corpus 'differs' when this replica's corpus is not
+ * the one the committed index was built from (index.differences says which files and documents).
+ */
 export function healthRouter(app: App): Router {
   const startedAt = Date.now();
   const router = Router();
   router
     .route('/healthz')
     .get((_req, res) => {
-      const { stats, model, builtAt, dir } = app.index;
+      const { stats, model, builtAt, dir, condition } = app.index;
       res.setHeader('Cache-Control', 'no-store');
       res.json({
-        status: 'ok',
+        status: condition.state === 'ok' ? 'ok' : 'rebuilding',
         index: {
+          state: condition.state === 'ok' ? 'ok' : 'rebuilding',
+          ...(condition.state === 'ok' ? {} : { repairing: condition.problems }),
+          serving: condition.serving,
+          corpus: condition.corpus,
+          ...(condition.differences ? { differences: condition.differences } : {}),
           documents: app.corpus.documents.length,
           clauses: app.corpus.clauses.length,
           chunks: app.corpus.chunks.length,
