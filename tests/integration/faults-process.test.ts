@@ -137,8 +137,11 @@ describe('kill -9 during a rebuild', () => {
     expect(await stop(server)).toEqual({ code: 0, signal: null });
     expect(server.stderr()).not.toMatch(STACK_FRAME);
     expect(server.stderr()).not.toMatch(/error/i);
-    // Whatever the killed build left behind is gone.
-    expect((await readdir(indexDir)).sort()).toEqual(['CURRENT', before]);
+    // Whatever the killed build left behind is gone, but its write.lock: stale (its pid is dead), it
+    // is taken over by the next writer (index-writer.test.ts).
+    expect((await readdir(indexDir)).sort()).toEqual(['CURRENT', before, 'write.lock']);
+    const lock = JSON.parse(await readFile(path.join(indexDir, 'write.lock'), 'utf8')) as { pid: number };
+    expect(lock.pid).toBe(build.child.pid);
   });
 });
 
