@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFile, cp, mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadIndex } from '../../src/index/build.ts';
 import { ROOT } from '../helpers.ts';
 import { postJson } from './http-helpers.ts';
@@ -58,7 +58,8 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-// Concurrent (vitest's default 5 at a time): each case is mostly a server starting and waiting.
+// Concurrent, 3 at a time: each case is mostly a server starting and waiting.
+vi.setConfig({ maxConcurrency: 3 });
 describe.concurrent('a damaged index under serve', () => {
   for (const { name, damage, says, embedsNothing } of cases) {
     it(`${name}: detected, answered throughout, /healthz says what is repaired, then ok`, async () => {
@@ -75,6 +76,7 @@ describe.concurrent('a damaged index under serve', () => {
       let answered = 0;
       const deadline = Date.now() + 90_000;
       for (;;) {
+        if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`the server exited: ${server.stderr()}\n${server.stdout().slice(-2000)}`);
         const h = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string; index: { state: string; generation: string; repairing?: string[] } };
         if (states.at(-1) !== h.status) states.push(h.status);
         if (h.index.repairing) repairing = h.index.repairing;
