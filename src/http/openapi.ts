@@ -153,14 +153,19 @@ const DocumentView = obj(
 
 const Health = obj(
   {
-    status: { const: 'ok' },
+    status: { enum: ['ok', 'rebuilding'] },
     index: obj({
+      state: { enum: ['ok', 'rebuilding'] },
+      repairing: { type: 'array', items: str },
+      serving: { type: 'object' },
+      corpus: { enum: ['same', 'differs'] },
+      differences: { type: 'object' },
       documents: { type: 'integer' },
       clauses: { type: 'integer' },
       chunks: { type: 'integer' },
       builtAt: str,
       generation: str,
-      openedAs: { enum: ['loaded', 'incremental', 'full'] },
+      openedAs: { enum: ['loaded', 'incremental', 'full', 'repaired', 'degraded'] },
       openMs: { type: 'integer' },
     }),
     model: obj({ id: str, sha256: str, dims: { type: 'integer' } }),

@@ -417,7 +417,12 @@ export async function openIndex(opts: OpenIndexOptions): Promise<OpenedIndex> {
         return await build('repair', salvage);
       } catch (err) {
         if (!(err instanceof IndexLockedError)) throw err;
-        notice(err.message);
+        // Another writer is on it: wait for its commit (or for its lock to go), then look again.
+        notice(`${err.message}; waiting for it`);
+        while (((await currentGeneration(indexDir).catch(() => cur)) ?? cur) === cur && (await lockHolder(indexDir, opts.lockStaleMs))) {
+          await new Promise((r) => setTimeout(r, POLL_MS));
+        }
+        continue;
       }
     }
     return degraded(salvage, model, await ingest(), files, started);
