@@ -510,9 +510,12 @@ async function buildGeneration(opts: OpenIndexOptions, files: IndexManifest['fil
   // edited one; a repair embeds only what no intact file still holds.
   const old = from?.chunkVectors;
   const oldIdByPassage = new Map(from?.store?.chunks.map((c) => [passageText(c), c.id]));
+  // Without the old store, ids alone are trusted only for the very corpus the old index was built
+  // from (then every passage is the same); otherwise a vector follows its passage's text.
+  const byId = !from?.store && !!previousManifest && sameFiles(previousManifest.files, files);
   const reused = new Map<string, Float32Array>();
   for (const c of store.chunks) {
-    const oldId = old?.has(c.id) ? c.id : oldIdByPassage.get(passageText(c));
+    const oldId = byId ? c.id : oldIdByPassage.get(passageText(c));
     const vector = oldId === undefined ? undefined : old?.get(oldId);
     if (vector) reused.set(c.id, vector);
   }
@@ -532,7 +535,8 @@ async function buildGeneration(opts: OpenIndexOptions, files: IndexManifest['fil
   }
 
   const fresh = await embedAll(embedder, toEmbed, opts);
-  const ordered = store.documents.flatMap((d) => documents[d.id]!.chunkIds);
+  // The manifest's own order (object key order, as a reader will see it), for vectors.f32's rows.
+  const ordered = Object.values(documents).flatMap((d) => d.chunkIds);
   const vectorOf = (id: string) => reused.get(id) ?? fresh.get(id)!;
   const vectors = HnswVectorStore.create(model.dims, { capacity: store.chunks.length });
   await vectors.add(ordered.map((id) => ({ id, vector: vectorOf(id) })));
