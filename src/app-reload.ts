@@ -20,6 +20,7 @@
 // it in the background under the writer lock and swaps the repaired generation in; a reader, or a
 // writer that finds the lock held, waits for the holder's commit, which the watch then loads.
 
+import { AppError } from './errors.ts';
 import { watch, type FSWatcher } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -81,10 +82,9 @@ export class AppHolder {
 export type ReloadTrigger = 'admin' | 'watch' | 'repair';
 
 /** A build stopped between two embedding steps because the server is shutting down. */
-export class ReloadCancelledError extends Error {
+export class ReloadCancelledError extends AppError {
   constructor() {
-    super('cancelled: the server is shutting down; the previous index stays in place');
-    this.name = 'ReloadCancelledError';
+    super('cancelled', 'cancelled: the server is shutting down; the previous index stays in place');
   }
 }
 

@@ -1,18 +1,18 @@
 import { AnswerPipeline } from './answer/pipeline.ts';
-import { ConversationStore, DEFAULT_LIMITS, type ConversationLimits } from './answer/conversations.ts';
+import { ConversationStore, type ConversationLimits } from './answer/conversations.ts';
 import { ExtractiveAnswerer, loadAnswerModel, type AnswerModel } from './answer/extractive.ts';
 import { LlmAnswerer } from './answer/llm.ts';
-import { describeLlmConfig, llmConfigFromEnv, type LlmConfig } from './answer/llm-config.ts';
+import { describeLlmConfig, type LlmConfig } from './answer/llm-config.ts';
+import { config } from './config.ts';
 import { openIndex, type IndexCondition, type IndexStats, type WriteMode } from './index/build.ts';
 import { TransformersEmbedder } from './index/embedder/index.ts';
 import { IndexError } from './index/errors.ts';
 import { indexWriterConfigFromEnv } from './index/lock.ts';
 import type { Embedder, LexicalIndex } from './index/ports.ts';
-import type { CorpusStore } from './index/store.ts';
+import type { CorpusStore } from './ingest/store.ts';
 import type { HnswVectorStore } from './index/vector-store.ts';
 import { loadRanker, type LinearModel } from './retrieve/ranker.ts';
 import { HybridRetriever } from './retrieve/retriever.ts';
-import { corpusDir, indexDir } from './util/paths.ts';
 import { logStatus } from './util/progress.ts';
 
 /**
@@ -42,7 +42,7 @@ export interface AppOptions {
   /** Wait for another process's writer lock instead of giving up (`policy-assistant index`). */
   waitForLock?: boolean;
   quiet?: boolean;
-  conversationLimits?: ConversationLimits;
+  conversationLimits?: Partial<ConversationLimits>;
   /** A conversation store to keep (a hot swap of the index must not forget conversations). */
   conversations?: ConversationStore;
   /** Embedding progress of an index build, in chunks. */
@@ -62,12 +62,12 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   const writer = indexWriterConfigFromEnv();
   const write = writer.role === 'reader' ? 'load' : (opts.write ?? 'auto');
   if (writer.role === 'reader' && (opts.rebuild || opts.write === 'build')) {
-    throw new IndexError('this process is an index reader (POLICY_ASSISTANT_INDEX_ROLE=reader): it does not build; run the build where the role is writer');
+    throw new IndexError('this process is an index reader (POLICY_ASSISTANT_INDEX_ROLE=reader): it does not build; run the build where the role is writer', { code: 'usage' });
   }
   const embedder = opts.embedder ?? (await TransformersEmbedder.create({ modelDir: opts.modelDir, quiet: opts.quiet }));
   const index = await openIndex({
-    corpusDir: opts.corpusDir ?? corpusDir(),
-    indexDir: opts.indexDir ?? indexDir(),
+    corpusDir: opts.corpusDir ?? config().corpusDir,
+    indexDir: opts.indexDir ?? config().indexDir,
     embedder,
     rebuild: opts.rebuild,
     write,
@@ -81,8 +81,8 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   const lexical = index.lexical;
   const ranker = opts.ranker === undefined ? loadRanker() : (opts.ranker ?? undefined);
   const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical, sentences: index.sentences, ranker });
-  const conversations = opts.conversations ?? new ConversationStore(opts.conversationLimits ?? DEFAULT_LIMITS);
-  const llm = opts.llm === undefined ? llmConfigFromEnv() : (opts.llm ?? undefined);
+  const conversations = opts.conversations ?? new ConversationStore(opts.conversationLimits ?? config().conversations);
+  const llm = opts.llm === undefined ? config().llm : (opts.llm ?? undefined);
   if (llm) logStatus(`answers: LLM mode, ${describeLlmConfig(llm)} (offline fallback on error or timeout)`, { quiet: opts.quiet });
   const answers = new AnswerPipeline({
     retriever,

@@ -1,12 +1,10 @@
 import { parseArgs } from 'node:util';
 import { clauseCommand, documentsCommand, ingestCommand } from './cli/corpus-commands.ts';
-import { indexCommand, searchCommand } from './cli/index-commands.ts';
-import { CorpusError } from './corpus/errors.ts';
-import { ModelError } from './index/embedder/errors.ts';
-import { IndexError } from './index/errors.ts';
+import { askCommand, indexCommand, searchCommand } from './cli/index-commands.ts';
+import { config } from './config.ts';
+import { edgeOf, UsageError } from './errors.ts';
 import { mcpCommand } from './mcp/stdio.ts';
 import { serveCommand } from './http/server.ts';
-import { ToolError } from './tools/errors.ts';
 
 const USAGE = `policy-assistant — answers questions about Beijing policies, quoting the exact clause
 
@@ -18,6 +16,8 @@ commands:
   clause <id|reference>  print one clause verbatim, e.g. clause 自贸区条例第十五条
   index [--rebuild]      build or update the search index under embeddings/
   search "问题" [--k 10]  ranked clauses with their scores
+  ask "问题" [--conversation ID]
+                         a cited answer (offline, or by the configured LLM)
   mcp                    serve MCP over stdio for AI assistants (stdout carries only the protocol)
   serve [--port N] [--host H]
                          serve the HTTP API (port: PORT or 3000; host: HOST or 127.0.0.1)
@@ -28,6 +28,8 @@ options:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // Every variable is checked before any work starts: a bad one is one line and exit 2.
+  config();
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -37,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
       rebuild: { type: 'boolean' },
       k: { type: 'string' },
       port: { type: 'string' },
+      conversation: { type: 'string' },
       host: { type: 'string' },
     },
   });
@@ -58,6 +61,9 @@ async function main(argv: string[]): Promise<number> {
     case 'search':
       if (!rest.length) throw new UsageError('search needs a question, e.g. policy-assistant search "外资银行可以参股证券公司吗"');
       return searchCommand(rest.join(' '), values);
+    case 'ask':
+      if (!rest.length) throw new UsageError('ask needs a question, e.g. policy-assistant ask "外资银行能做关税保函吗"');
+      return askCommand(rest.join(' '), values);
     case 'mcp':
       return mcpCommand();
     case 'serve':
@@ -67,27 +73,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-class UsageError extends Error {}
-
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (e: unknown) => {
-    // Known errors become one clear line; anything else is a bug and keeps its stack on stderr.
-    if (
-      e instanceof UsageError ||
-      e instanceof ToolError ||
-      e instanceof CorpusError ||
-      e instanceof IndexError ||
-      e instanceof ModelError ||
-      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      process.stderr.write(`policy-assistant: ${(e as Error).message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`policy-assistant: unexpected error: ${(e as Error).stack ?? e}\n`);
-      process.exitCode = 1;
-    }
+    // Catalogue errors become one clear line; anything else is a bug and keeps its stack on stderr.
+    const parseArgs = (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const edge = edgeOf(parseArgs ? new UsageError(`${(e as Error).message}; run policy-assistant --help`) : e);
+    process.stderr.write(edge.internal ? `policy-assistant: unexpected error: ${(e as Error).stack ?? e}\n` : `policy-assistant: ${edge.message}\n`);
+    process.exitCode = edge.exit;
   },
 );

@@ -43,23 +43,6 @@ const TURN_OVERHEAD_BYTES = 200;
 /** JS strings are UTF-16 in memory: two bytes a code unit, plus the fixed overhead. */
 const turnBytes = (t: Turn): number => TURN_OVERHEAD_BYTES + 2 * (t.question.length + t.searched.length + t.answer.length + t.docIds.reduce((n, id) => n + id.length, 0));
 
-/**
- * Limits from env over the defaults: POLICY_ASSISTANT_MAX_CONVERSATIONS, _CONVERSATION_TURNS,
- * _CONVERSATION_TTL_SECONDS, _CONVERSATION_MAX_BYTES. Values that are not positive integers are
- * ignored (the default stays), so a typo cannot switch memory off.
- */
-export function conversationLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): ConversationLimits {
-  const positive = (v: string | undefined): number | undefined => (v && /^\d+$/.test(v.trim()) && Number(v) > 0 ? Number(v) : undefined);
-  const ttlSeconds = positive(env.POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS);
-  return {
-    ...DEFAULT_LIMITS,
-    maxConversations: positive(env.POLICY_ASSISTANT_MAX_CONVERSATIONS) ?? DEFAULT_LIMITS.maxConversations,
-    maxTurns: positive(env.POLICY_ASSISTANT_CONVERSATION_TURNS) ?? DEFAULT_LIMITS.maxTurns,
-    ttlMs: ttlSeconds === undefined ? DEFAULT_LIMITS.ttlMs : ttlSeconds * 1000,
-    maxBytes: positive(env.POLICY_ASSISTANT_CONVERSATION_MAX_BYTES) ?? DEFAULT_LIMITS.maxBytes,
-  };
-}
-
 interface Conversation {
   turns: Turn[];
   touched: number;

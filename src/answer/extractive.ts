@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { AppError } from '../errors.ts';
 import { stripMarker } from '../chunk/sentences.ts';
 import { coverageOf, FEATURES, type FeatureName } from '../retrieve/evidence.ts';
 import { statesKind } from '../retrieve/question.ts';
@@ -44,7 +45,7 @@ export function loadAnswerModel(): AnswerModel | undefined {
   const model = JSON.parse(readFileSync(file, 'utf8')) as AnswerModel;
   checkModel(model.sentence, SENTENCE_FEATURES, `${file} (sentence)`);
   checkModel(model.answerable, ANSWERABLE_FEATURES, `${file} (answerable)`);
-  if (!Number.isFinite(model.threshold) || !Number.isFinite(model.minSimilarity)) throw new Error(`${file} has no threshold; refit it with npm run fit`);
+  if (!Number.isFinite(model.threshold) || !Number.isFinite(model.minSimilarity)) throw new AppError('learned_model', `${file} has no threshold; refit it with npm run fit`);
   return model;
 }
 

@@ -5,6 +5,7 @@ import { ChatPromptTemplate } from '@langchain/core/prompts';
 import type { Runnable } from '@langchain/core/runnables';
 import { ChatOpenAI } from '@langchain/openai';
 import { z } from 'zod';
+import { AppError } from '../errors.ts';
 import { projectRoot } from '../util/paths.ts';
 import type { Turn } from './conversations.ts';
 import type { LlmConfig } from './llm-config.ts';
@@ -19,15 +20,11 @@ import { verifyDraft } from './verify.ts';
  * prompts/rewrite.md. Errors are typed and their messages never carry the API key or the server's
  * own error text, because the pipeline shows them to the user when it falls back to offline answers.
  */
-export class LlmError extends Error {
+export class LlmError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
+    super('llm_failed', message);
   }
 }
-
-/** The environment configures the LLM wrongly. */
-export class LlmConfigError extends LlmError {}
 
 /** A prompt template file is missing or malformed. */
 export class LlmPromptError extends LlmError {}

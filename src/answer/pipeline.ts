@@ -1,12 +1,12 @@
 import type { LexicalIndex } from '../index/ports.ts';
-import type { CorpusStore } from '../index/store.ts';
+import type { CorpusStore } from '../ingest/store.ts';
 import { isRecordClause } from '../parse/types.ts';
 import { queryTerms } from '../retrieve/evidence.ts';
 import type { HybridRetriever, SearchResult } from '../retrieve/retriever.ts';
 import type { ConversationStore, Turn } from './conversations.ts';
 import { analyse, isFollowUp } from '../retrieve/question.ts';
 import { timeNotices } from './time.ts';
-import type { Answer, AnswerInput, Answerer, ContextClause, Draft } from './types.ts';
+import type { Answer, AnswerInput, Answerer, ContextClause, Draft, Notice } from './types.ts';
 import { verifyDraft } from './verify.ts';
 
 /**
@@ -43,7 +43,7 @@ export class AnswerPipeline {
     const input = await this.prepare(question, history);
     const { searched, context } = input;
 
-    const notices: string[] = [];
+    const notices: Notice[] = [];
     let draft: Draft;
     let mode: Answer['mode'] = 'extractive';
     if (this.deps.llm && context.length) {
@@ -52,11 +52,14 @@ export class AnswerPipeline {
         mode = 'llm';
       } catch (e) {
         draft = await this.deps.extractive.answer(input);
-        notices.push(
-          input.lang === 'en'
-            ? `The language model was unavailable (${(e as Error).message}); this answer was composed offline from the clauses.`
-            : `大模型暂不可用（${(e as Error).message}），本回答由系统直接摘录条款原文生成。`,
-        );
+        notices.push({
+          kind: 'llm_fallback',
+          expired: false,
+          text:
+            input.lang === 'en'
+              ? `The language model was unavailable (${(e as Error).message}); this answer was composed offline from the clauses.`
+              : `大模型暂不可用（${(e as Error).message}），本回答由系统直接摘录条款原文生成。`,
+        });
       }
     } else draft = await this.deps.extractive.answer(input);
 
@@ -70,7 +73,7 @@ export class AnswerPipeline {
           if (!seen.has(n.text) && (n.expired || !seen.has(c.document.id))) {
             seen.add(n.text);
             seen.add(c.document.id);
-            notices.push(n.text);
+            notices.push(n);
           }
       }
     }

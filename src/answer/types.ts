@@ -25,12 +25,26 @@ export interface DraftCitation {
   quote: string;
 }
 
+/**
+ * A caveat shown beside an answer, structured so clients render it without parsing its wording:
+ * `validity` (an effective date, or a period that ended: `expired`, `until`), `llm_fallback` (the
+ * offline answer replaced a failed LLM call), `conversation` (a new conversation was started).
+ */
+export interface Notice {
+  kind: 'validity' | 'llm_fallback' | 'conversation';
+  text: string;
+  /** A cited measure's period has ended (or its document was repealed) by today. */
+  expired: boolean;
+  /** ISO date the period ran until, when the text states one. */
+  until?: string;
+}
+
 /** An answerer's output before verification. Markers [n] in text refer to citations. */
 export interface Draft {
   text: string;
   citations: DraftCitation[];
   abstained: boolean;
-  notices: string[];
+  notices: Notice[];
 }
 
 export interface AnswerInput {
@@ -73,7 +87,7 @@ export interface Answer {
   answer: string;
   citations: Citation[];
   abstained: boolean;
-  notices: string[];
+  notices: Notice[];
   mode: 'extractive' | 'llm';
   /** The query that was searched: a follow-up with its context filled in (for debugging). */
   searched: string;

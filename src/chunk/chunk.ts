@@ -23,9 +23,9 @@ export interface Chunk {
 
 /**
  * Bumped whenever ingesting the same corpus gives other clauses or chunks, so a persisted index is
- * rebuilt rather than loaded as current. 2: header (标题) and signature (落款) clauses.
+ * rebuilt rather than loaded as current. 2: header (标题) and signature (落款) clauses. 3: documents' own titles, metadata with offsets, duplicates left out.
  */
-export const CHUNKER_VERSION = 2;
+export const CHUNKER_VERSION = 3;
 const TARGET = 450;
 const MAX_SINGLE = 600;
 

@@ -1,12 +1,12 @@
-import { corpusDir } from '../util/paths.ts';
+import { config } from '../config.ts';
 import { createProgress } from '../util/progress.ts';
 import { ingestCorpus, listCorpusFiles, type Corpus } from '../ingest/ingest.ts';
-import { getClauseWithNeighbours, looksLikeClauseId } from '../tools/clauses.ts';
-import { listDocuments } from '../tools/documents.ts';
-import { CorpusStore } from '../index/store.ts';
+import { CorpusStore } from '../ingest/store.ts';
+import { looksLikeClauseId } from '../tools/clauses.ts';
+import { tools } from '../tools/index.ts';
 import { print, printJson, table } from './output.ts';
 
-export async function ingestWithProgress(dir = corpusDir()): Promise<Corpus> {
+export async function ingestWithProgress(dir = config().corpusDir): Promise<Corpus> {
   const progress = createProgress('ingest', (await listCorpusFiles(dir)).length);
   const corpus = await ingestCorpus(dir, () => progress.tick());
   progress.done(`${corpus.documents.length} documents, ${corpus.clauses.length} clauses, ${corpus.chunks.length} chunks`);
@@ -37,16 +37,16 @@ export async function ingestCommand(opts: { json?: boolean }): Promise<number> {
 }
 
 export async function documentsCommand(opts: { json?: boolean }): Promise<number> {
-  const corpus = CorpusStore.fromCorpus(await ingestWithProgress());
-  const docs = listDocuments(corpus);
+  // Lookups need only the corpus: no model, no index.
+  const docs = tools({ corpus: CorpusStore.fromCorpus(await ingestWithProgress()) }).listDocuments();
   if (opts.json) printJson(docs);
   else print(table([['id', 'clauses', 'date', '文号', 'title'], ...docs.map((d) => [d.id, d.clauseCount, d.issueDate ?? '', d.docNumber ?? '', d.title])]));
   return 0;
 }
 
 export async function clauseCommand(target: string, opts: { json?: boolean }): Promise<number> {
-  const corpus = CorpusStore.fromCorpus(await ingestWithProgress());
-  const view = getClauseWithNeighbours(corpus, looksLikeClauseId(target) ? { id: target } : { reference: target });
+  const t = tools({ corpus: CorpusStore.fromCorpus(await ingestWithProgress()) });
+  const view = t.getClauseWithNeighbours(looksLikeClauseId(target) ? { id: target } : { reference: target });
   if (opts.json) printJson(view);
   else {
     const c = view.clause;

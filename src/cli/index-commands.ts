@@ -1,5 +1,5 @@
 import { openApp } from '../app.ts';
-import { tools } from '../tools/index.ts';
+import { parseInput, tools, TOOLS } from '../tools/index.ts';
 import { print, printJson } from './output.ts';
 
 /** Builds or updates the index explicitly (npm start does it on first run). */
@@ -16,10 +16,31 @@ export async function indexCommand(opts: { rebuild?: boolean; json?: boolean }):
   return 0;
 }
 
-export async function searchCommand(query: string, opts: { k?: string; json?: boolean }): Promise<number> {
+export async function askCommand(question: string, opts: { json?: boolean; conversation?: string }): Promise<number> {
+  const input = parseInput(TOOLS.answer.input, { question, conversationId: opts.conversation });
   const app = await openApp({ quiet: true });
-  const k = opts.k === undefined ? 10 : Number(opts.k);
-  const out = await tools(app).searchPolicies({ query, k });
+  const a = await tools(app).answerQuestion(input);
+  if (opts.json) {
+    printJson(a);
+    return 0;
+  }
+  print(a.answer);
+  for (const c of a.citations) {
+    print();
+    print(`[${c.n}] ${c.label}${c.docNumber ? `（${c.docNumber}）` : ''}`);
+    print(`    “${c.quote.replace(/\n/g, '\n     ')}”`);
+  }
+  if (a.related.length) print(`\nrelated: ${a.related.map((r) => r.label).join('；')}`);
+  for (const n of a.notices) print(`${n.expired ? '⚠ ' : ''}${n.text}`);
+  print(`\nconversation: ${a.conversationId} (continue with --conversation ${a.conversationId})`);
+  return 0;
+}
+
+export async function searchCommand(query: string, opts: { k?: string; json?: boolean }): Promise<number> {
+  // The tool's own schema checks the input (one rule for every edge), before the model is loaded.
+  const input = parseInput(TOOLS.search.input, { query, k: opts.k === undefined ? undefined : Number(opts.k) });
+  const app = await openApp({ quiet: true });
+  const out = await tools(app).searchPolicies(input);
   if (opts.json) printJson(out);
   else {
     if (out.query.lang === 'en') print(`searched (translated): ${out.query.searched}\n`);

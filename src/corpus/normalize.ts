@@ -1,12 +1,14 @@
 import { concat, filter, mapped, replace, slice, trim, type Mapped } from './mapped.ts';
-import { matchMarker, startsStructure } from '../parse/markers.ts';
+import { matchMarker, startsStructure } from '../text/markers.ts';
 
 /**
  * Normalises a decoded policy file into clean paragraphs, each character mapped back to its source
  * offset. Handles the artefacts of text copied out of PDFs and Word files: hard line wraps, whole
  * files flattened to one line with a space at each former line break, page numbers in running text,
  * dot leaders of tables of contents, words split by spaces, spaced numbers ("2022 年 5 月 1 日") and
- * chapter titles displaced behind the first article of the chapter.
+ * chapter titles displaced behind the first article of the chapter. Text extracted page by page
+ * (pages separated by form feeds, as pdftotext and our PDF reader write it) also loses the running
+ * heads and page numbers at the top and bottom of its pages.
  */
 export interface Normalised {
   /** Paragraphs joined by "\n". */
@@ -28,9 +30,21 @@ const UNIT_AFTER = /^[年月日号万亿元%％个项条家次倍天人台所岁
 
 export function normalise(source: string, opts: { markdown?: boolean } = {}): Normalised {
   const flattened = isFlattened(source);
-  let lines = (flattened ? splitOn(source, / +/g) : splitOn(source, /\r?\n|\r/g)).map((l) => trim(l));
+  let lines = flattened ? splitOn(source, / +/g) : splitOn(source, /\r?\n|\r/g);
+  let furnitureRemoved = 0;
+  const paged = !flattened && source.includes('\f');
+  if (paged) [lines, furnitureRemoved] = removePageFurniture(lines);
+  // Text extracted page by page keeps a paragraph's first-line indent as ideographic spaces: the
+  // indented line is as full as the lines after it.
+  const indent = new WeakMap<Mapped, number>();
+  lines = lines.map((l) => {
+    const t = trim(l);
+    if (paged) indent.set(t, /^\u3000*/.exec(l.text)![0].length);
+    return t;
+  });
   if (opts.markdown) lines = lines.map(stripMarkdown);
-  const width = wrapWidth(lines);
+  // A page's lines are wrapped by its layout however few they are.
+  const width = wrapWidth(lines, paged ? 3 : 20);
   const layout = flattened ? 'flattened' : width ? 'wrapped' : 'paragraphs';
   const toc = findToc(lines);
   let pageNumbersRemoved = 0;
@@ -39,7 +53,7 @@ export function normalise(source: string, opts: { markdown?: boolean } = {}): No
     let ls = removePageNumbers(part, flattened);
     pageNumbersRemoved += before - ls.filter((l) => l.text).length;
     ls = fixDisplacedChapterTitles(ls.map(removeDotLeaders).filter((l) => l.text.length > 0));
-    return layout === 'paragraphs' ? ls : joinWrapped(ls, flattened);
+    return layout === 'paragraphs' ? ls : joinWrapped(ls, flattened, (l) => indent.get(l) ?? 0);
   };
   const head = toParagraphs(toc ? lines.slice(0, toc.start) : lines).map(cleanSpaces);
   const entries = toc ? toc.entries.map(cleanSpaces) : [];
@@ -58,7 +72,7 @@ export function normalise(source: string, opts: { markdown?: boolean } = {}): No
     offs: all.offs,
     layout,
     wrapWidth: width ?? undefined,
-    pageNumbersRemoved,
+    pageNumbersRemoved: pageNumbersRemoved + furnitureRemoved,
     toc: toc && tocEnd !== undefined ? { entries: entries.map((e) => e.text).filter(Boolean), end: tocEnd } : undefined,
   };
 }
@@ -139,6 +153,35 @@ export function displayWidth(s: string): number {
 }
 
 /**
+ * A line that is a page number in one of its printed forms: "— 3 —", "第3页 共10页", "3/10". A bare
+ * number is left to removePageNumbers, which tells page numbers from quantities.
+ */
+const PAGE_NUMBER_LINE = /^(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[/／,，]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*[/／]\s*\d{1,4})$/;
+
+/**
+ * Page furniture of text extracted page by page: a page's first and last two lines are dropped when
+ * they are a printed page number, or when the same line (numbers aside) stands at the edge of at least half
+ * of the pages — a running head or foot such as the document's or the site's name.
+ */
+function removePageFurniture(raw: Mapped[]): [Mapped[], number] {
+  const pages: number[][] = [[]];
+  raw.forEach((l, i) => {
+    if (l.text.includes('\f')) pages.push([]);
+    else if (l.text.trim()) pages[pages.length - 1]!.push(i);
+  });
+  if (pages.length < 2) return [raw, 0];
+  const key = (i: number) => raw[i]!.text.replace(/\s+/g, '').replace(/\d+/g, '#');
+  const edges = pages.map((p) => [...new Set([...p.slice(0, 2), ...p.slice(-2)])]);
+  const seen = new Map<string, number>();
+  for (const e of edges) for (const k of new Set(e.map(key))) seen.set(k, (seen.get(k) ?? 0) + 1);
+  const often = Math.max(2, pages.filter((p) => p.length).length / 2);
+  // A running head has words; a repeated bare number may be a quantity.
+  const repeated = (i: number) => seen.get(key(i))! >= often && key(i).replace(/#/g, '').length >= 2;
+  const drop = new Set(edges.flat().filter((i) => PAGE_NUMBER_LINE.test(raw[i]!.text.trim()) || repeated(i)));
+  return [raw.map((l, i) => (drop.has(i) || l.text.includes('\f') ? { text: '', offs: [] } : l)), drop.size];
+}
+
+/**
  * Page numbers are lines (or, in a flattened file, space-delimited pieces) holding only a number.
  * In a flattened file numbers of quantities look the same ("2001 年"), so there a number counts as a
  * page number only when it continues an ascending page sequence and is not followed by a unit.
@@ -209,9 +252,9 @@ function fixDisplacedChapterTitles(lines: Mapped[]): Mapped[] {
 const isTitlePiece = (s: string): boolean => s.length <= 8 && !/[\p{P}\d]/u.test(s) && !matchMarker(s);
 
 /** The width lines were wrapped at, when most lines share one width; null for a paragraph-per-line file. */
-function wrapWidth(lines: Mapped[]): number | null {
+function wrapWidth(lines: Mapped[], minLines: number): number | null {
   const widths = lines.map((l) => Math.round(displayWidth(l.text))).filter((w) => w >= 10);
-  if (widths.length < 20) return null;
+  if (widths.length < minLines) return null;
   const count = new Map<number, number>();
   for (const w of widths) count.set(w, (count.get(w) ?? 0) + 1);
   const [mode] = [...count.entries()].sort((a, b) => b[1] - a[1])[0]!;
@@ -219,10 +262,10 @@ function wrapWidth(lines: Mapped[]): number | null {
   return near / widths.length >= 0.3 && mode <= 60 ? mode : null;
 }
 
-function joinWrapped(lines: Mapped[], flattened: boolean): Mapped[] {
+function joinWrapped(lines: Mapped[], flattened: boolean, indentOf: (l: Mapped) => number): Mapped[] {
   // Compilations mix documents typeset at different widths, so "full" is judged against the lines
   // around each line rather than one width for the file.
-  const widths = lines.map((l) => displayWidth(l.text));
+  const widths = lines.map((l) => displayWidth(l.text) + indentOf(l));
   const localWidth = (i: number): number => {
     const around = widths.slice(Math.max(0, i - 12), i + 13).filter((w) => w >= 10).sort((a, b) => a - b);
     return around.length ? around[Math.floor(around.length * 0.75)]! : 30;
@@ -239,7 +282,7 @@ function joinWrapped(lines: Mapped[], flattened: boolean): Mapped[] {
     const b = lines[i + 1];
     if (!b) break;
     const w = localWidth(i);
-    if (breakBetween(a.text, b.text, (s) => displayWidth(s) >= w - 2.5, flattened)) flush();
+    if (breakBetween(a.text, b.text, widths[i]! >= w - 2.5, widths[i + 1]! >= w - 2.5, flattened)) flush();
     // Pieces of a flattened file were separated by a space; keep it so that spacing rules can see it.
     else if (flattened) cur.push({ text: ' ', offs: [a.offs[a.offs.length - 1]! + 1] });
   }
@@ -247,20 +290,20 @@ function joinWrapped(lines: Mapped[], flattened: boolean): Mapped[] {
   return paragraphs;
 }
 
-function breakBetween(a: string, b: string, full: (s: string) => boolean, flattened: boolean): boolean {
+function breakBetween(a: string, b: string, fullA: boolean, fullB: boolean, flattened: boolean): boolean {
   const ma = matchMarker(a);
   if (ma && ma.text === a) return false; // a bare "第七条" or "2." runs on into its text
   if (/\d$/.test(a) && UNIT_AFTER.test(b)) return false;
   const terminal = TERMINAL.test(a);
-  if (terminal && !full(a)) return true;
+  if (terminal && !fullA) return true;
   // After a finished sentence, a short line without punctuation is a heading or title, not a continuation.
-  if ((terminal || /[)）]$/.test(a)) && !full(b) && !ANY_PUNCT.test(b) && !/^[A-Za-z0-9]/.test(b)) return true;
+  if ((terminal || /[)）]$/.test(a)) && !fullB && !ANY_PUNCT.test(b) && !/^[A-Za-z0-9]/.test(b)) return true;
   const mb = matchMarker(b);
   if (mb && startsStructure(b)) {
     const strong = ['bian', 'zhang', 'jie', 'tiao', 'bufen'].includes(mb.kind);
-    if (terminal || (!full(a) && (strong || !ANY_PUNCT.test(a)))) return true;
+    if (terminal || (!fullA && (strong || !ANY_PUNCT.test(a)))) return true;
   }
-  if (full(a) || ANY_PUNCT.test(a)) return false;
+  if (fullA || ANY_PUNCT.test(a)) return false;
   // A short line without punctuation is a heading, a title line, a signature or a date — unless the
   // file is flattened, where short pieces also come from spaces inside a line ("2018 年 11 月").
   return !flattened || (ma !== null && !/\d$/.test(a) && !/^[A-Za-z0-9]/.test(b));

@@ -1,7 +1,8 @@
 import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { App } from '../app.ts';
-import { tools } from '../tools/index.ts';
+import { tools, TOOLS, type ToolCatalogue } from '../tools/index.ts';
+import { httpRequests } from './routes/requests.ts';
 import { errorHandler, HttpError, notFound } from './errors.ts';
 import { createLogger, requestLogger } from './logger.ts';
 import { openApiDocument } from './openapi.ts';
@@ -11,11 +12,13 @@ import { clausesRouter } from './routes/clauses.ts';
 import { documentsRouter } from './routes/documents.ts';
 import { healthRouter } from './routes/health.ts';
 import { searchRouter } from './routes/search.ts';
-import { apiCsp, cors, corsOriginsFromEnv, securityHeaders, trustProxyFromEnv, type TrustProxy } from './security.ts';
+import { apiCsp, cors, securityHeaders } from './security.ts';
+import { config, type TrustProxy } from '../config.ts';
+import { ConfigError } from '../errors.ts';
 
 export interface HttpOptions {
   logger?: Logger;
-  /** Origins allowed to call the API from a browser; default from POLICY_ASSISTANT_CORS_ORIGINS (see corsOriginsFromEnv). */
+  /** Origins allowed to call the API from a browser; default from POLICY_ASSISTANT_CORS_ORIGINS . */
   corsOrigins?: string[];
   /** Largest JSON body accepted, in bytes. */
   bodyLimit?: number;
@@ -32,27 +35,31 @@ export interface HttpOptions {
    * but no body parsing: that is applied to /api only.
    */
   extraRouters?: express.Router[];
+  /** The tools' schemas the routes and /openapi.json derive from (tests vary them). */
+  catalogue?: ToolCatalogue;
 }
 
 const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 /** The express app serving the API over one App. Routes are thin adapters over tools(app). */
 export function createHttpApp(app: App, opts: HttpOptions = {}): express.Express {
-  const t = tools(app);
+  const catalogue = opts.catalogue ?? TOOLS;
+  const t = tools(app, catalogue);
   const http = express();
   http.disable('x-powered-by');
-  setTrustProxy(http, opts.trustProxy ?? trustProxyFromEnv());
+  setTrustProxy(http, opts.trustProxy ?? config().trustProxy);
 
   http.use(requestLogger(opts.logger ?? createLogger()));
   http.use(securityHeaders());
   http.use(['/api', '/healthz', '/openapi.json', '/mcp'], apiCsp);
-  http.use(cors(opts.corsOrigins ?? corsOriginsFromEnv()));
+  http.use(cors(opts.corsOrigins ?? config().corsOrigins));
   // After CORS, so a widget on another site can read the 429; before parsing, so its body is never read.
   http.use(rateLimits(rateLimitRules(opts.rateLimits)));
 
   http.use('/api', requireJsonBody, express.json({ limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }));
-  http.use(chatRouter(t), searchRouter(t), clausesRouter(t), documentsRouter(t), healthRouter(app));
-  const spec = openApiDocument();
+  const requests = httpRequests(catalogue);
+  http.use(chatRouter(t, requests), searchRouter(t, requests), clausesRouter(t, requests), documentsRouter(t, requests), healthRouter(app));
+  const spec = openApiDocument(catalogue);
   http.get('/openapi.json', (_req, res) => {
     res.json(spec);
   });
@@ -68,12 +75,12 @@ function setTrustProxy(http: express.Express, value: TrustProxy): void {
     http.set('trust proxy', value);
   } catch {
     // proxy-addr's own message names neither the setting nor the variable.
-    throw new Error(`trust proxy: ${JSON.stringify(value)} is not a hop count or a list of addresses/subnets (check POLICY_ASSISTANT_TRUST_PROXY)`);
+    throw new ConfigError(`POLICY_ASSISTANT_TRUST_PROXY: ${JSON.stringify(value)} is not a hop count or a list of addresses/subnets`);
   }
 }
 
 /** A body that is present must be JSON; a missing or empty one is left to validation ("expected object"). */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
-  if (req.is('application/json') === false && req.get('content-length') !== '0') next(new HttpError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json'));
+  if (req.is('application/json') === false && req.get('content-length') !== '0') next(new HttpError('unsupported_media_type', 'send the body as JSON with Content-Type: application/json'));
   else next();
 };

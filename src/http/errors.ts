@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { ToolError } from '../tools/errors.ts';
+import { AppError, edgeOf, ERROR_CATALOGUE, type ErrorCode } from '../errors.ts';
 import { API_CSP } from './security.ts';
 
 /**
@@ -13,52 +13,46 @@ export interface ErrorBody {
 }
 
 /** An error the HTTP layer itself raises (unsupported media type, unknown route, wrong method). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
-const TOOL_STATUS: Record<string, number> = { invalid_input: 400, not_found: 404 };
+export class HttpError extends AppError {}
 
 // body-parser's error types; their own messages can quote parser internals, so ours replace them.
-const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
-  'entity.too.large': { status: 413, code: 'payload_too_large', message: 'the request body is too large' },
-  'entity.parse.failed': { status: 400, code: 'malformed_json', message: 'the request body is not valid JSON (an object is expected)' },
-  'charset.unsupported': { status: 415, code: 'unsupported_media_type', message: 'send the body as UTF-8 JSON' },
-  'encoding.unsupported': { status: 415, code: 'unsupported_media_type', message: 'the content encoding is not supported; send plain JSON' },
-  'request.aborted': { status: 400, code: 'request_aborted', message: 'the request was aborted' },
-  'request.size.invalid': { status: 400, code: 'bad_request', message: 'the request body size does not match its Content-Length' },
+const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
+  'entity.too.large': { code: 'payload_too_large', message: 'the request body is too large' },
+  'entity.parse.failed': { code: 'malformed_json', message: 'the request body is not valid JSON (an object is expected)' },
+  'charset.unsupported': { code: 'unsupported_media_type', message: 'send the body as UTF-8 JSON' },
+  'encoding.unsupported': { code: 'unsupported_media_type', message: 'the content encoding is not supported; send plain JSON' },
+  'request.aborted': { code: 'request_aborted', message: 'the request was aborted' },
+  'request.size.invalid': { code: 'bad_request', message: 'the request body size does not match its Content-Length' },
 };
 
 const MAX_MESSAGE = 500;
 
 /** Status and body for any thrown value; `internal` is true when it was not a client error. */
 export function translateError(err: unknown, requestId?: string): { status: number; body: ErrorBody; internal: boolean } {
-  const out = (status: number, code: string, message: string, internal = false) => ({
+  const out = (code: ErrorCode, message: string, status: number = ERROR_CATALOGUE[code].http) => ({
     status,
     body: { error: { code, message: message.slice(0, MAX_MESSAGE) } },
-    internal,
+    internal: code === 'internal',
   });
-  if (err instanceof ToolError) return out(TOOL_STATUS[err.code] ?? 400, err.code, err.message);
-  if (err instanceof HttpError) return out(err.status, err.code, err.message);
-  if (err instanceof ZodError) return out(400, 'invalid_input', zodMessage(err));
+  if (err instanceof AppError) {
+    const edge = edgeOf(err);
+    // Set-up problems (model, index, configuration) say what to fix on the server, not to the client.
+    return edge.http >= 500 && edge.code !== 'unavailable' ? out('internal', internalMessage(requestId), edge.http) : out(edge.code, edge.message);
+  }
+  if (err instanceof ZodError) return out('invalid_input', zodMessage(err));
   const e = err as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown };
   if (typeof e?.type === 'string' && BODY_ERRORS[e.type]) {
     const b = BODY_ERRORS[e.type]!;
-    return out(b.status, b.code, b.message);
+    return out(b.code, b.message);
   }
   // Other client errors from express and its router, e.g. a malformed %-escape in a path (a
   // URIError with status 400); their messages are shown only when marked safe to expose.
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
-    return out(e.status, 'bad_request', e.expose === true && typeof e.message === 'string' ? e.message : 'the request is malformed (a bad %-escape in the URL, say)');
-  return out(500, 'internal', `internal error${requestId ? ` (request id ${requestId})` : ''}; the server logged it`, true);
+    return out('bad_request', e.expose === true && typeof e.message === 'string' ? e.message : 'the request is malformed (a bad %-escape in the URL, say)', e.status);
+  return out('internal', internalMessage(requestId));
 }
+
+const internalMessage = (requestId?: string) => `internal error${requestId ? ` (request id ${requestId})` : ''}; the server logged it`;
 
 function zodMessage(err: ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`).join('; ');
@@ -80,7 +74,7 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
 };
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new HttpError(404, 'not_found', `no route ${req.method} ${req.path.slice(0, 100)}; the API is described at /openapi.json`));
+  next(new HttpError('not_found', `no route ${req.method} ${req.path.slice(0, 100)}; the API is described at /openapi.json`));
 };
 
 /** For a route's `.all()`: the path exists but not with this method. */
@@ -88,5 +82,5 @@ export const methodNotAllowed =
   (...allowed: string[]): RequestHandler =>
   (req, res, next) => {
     res.setHeader('Allow', allowed.join(', '));
-    next(new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(' or ')}`));
+    next(new HttpError('method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(' or ')}`));
   };

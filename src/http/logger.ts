@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { config, secretsFromEnv } from '../config.ts';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -19,7 +20,7 @@ declare global {
  * a last line every written line has the values of secret env variables (and `secrets`) masked.
  */
 export function createLogger(opts: { level?: string; destination?: DestinationStream; secrets?: string[] } = {}): Logger {
-  const level = opts.level ?? process.env.LOG_LEVEL ?? 'info';
+  const level = opts.level ?? config().logLevel;
   const mask = masker([...secretsFromEnv(), ...(opts.secrets ?? [])]);
   return pino(
     {
@@ -34,21 +35,9 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
 
 const REDACTED = '[redacted]';
 
-// e.g. POLICY_ASSISTANT_LLM_API_KEY, POLICY_ASSISTANT_MCP_TOKEN, OPENAI_API_KEY, DB_PASSWORD
-const SECRET_NAME = /(?:^|_)(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(?:_|$)/i;
-// Shorter values (a flag, a port) would mask ordinary words in the logs and are no real secret.
-const MIN_SECRET = 8;
-
-/** Values of environment variables whose names say they are credentials. */
-export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return Object.entries(env)
-    .filter(([name, value]) => SECRET_NAME.test(name) && (value?.trim().length ?? 0) >= MIN_SECRET)
-    .map(([, value]) => value!.trim());
-}
-
 /** Replaces each secret, raw or as escaped inside a JSON string, with [redacted]. */
 function masker(secrets: string[]): ((line: string) => string) | undefined {
-  const forms = [...new Set(secrets.filter((s) => s.length >= MIN_SECRET).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  const forms = [...new Set(secrets.filter(Boolean).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
   if (!forms.length) return undefined;
   return (line) => forms.reduce((out, s) => (out.includes(s) ? out.split(s).join(REDACTED) : out), line);
 }

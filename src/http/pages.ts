@@ -3,8 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import type { App } from '../app.ts';
-import { getDocument, type DocumentView } from '../tools/documents.ts';
-import { NotFoundError } from '../tools/errors.ts';
+import { NotFoundError, tools, type DocumentView } from '../tools/index.ts';
 import { projectRoot } from '../util/paths.ts';
 
 /**
@@ -24,7 +23,7 @@ export function pagesRouter(app: App): Router {
   router.get('/documents/:id', (req, res) => {
     let doc: DocumentView;
     try {
-      doc = getDocument(app.corpus, req.params.id);
+      doc = tools(app).getDocument({ id: req.params.id });
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
       sendPage(res, 404, (nonce) => notFoundPage(req.params.id, nonce));

@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { Router, type Request, type RequestHandler } from 'express';
+import { config, parseRateLimit, type RateRule, type RouteClass } from '../config.ts';
 import { HttpError } from './errors.ts';
 
 /**
@@ -9,44 +10,14 @@ import { HttpError } from './errors.ts';
  * from a new one) are dropped, and past `maxClients` the least recently seen client is forgotten.
  */
 
-export type RouteClass = 'chat' | 'search' | 'api';
-
-export interface RateRule {
-  limit: number;
-  windowMs: number;
-}
-
-/** Per route class, "N/window" such as "30/60s", "100/1m", "1000/h", or "off" / "0"; overrides the env. */
+/** Per route class, "N/window" such as "30/60s", "100/1m", "1000/h", or "off"; overrides the configuration. */
 export type RateLimitSettings = Partial<Record<RouteClass, string>>;
-
-export const RATE_LIMIT_ENV: Record<RouteClass, string> = {
-  chat: 'POLICY_ASSISTANT_RATE_LIMIT_CHAT',
-  search: 'POLICY_ASSISTANT_RATE_LIMIT_SEARCH',
-  api: 'POLICY_ASSISTANT_RATE_LIMIT_API',
-};
-
-/** Chat runs retrieval and possibly an LLM call; search only retrieval; the rest (clauses, documents, MCP) are lookups. */
-export const DEFAULT_RATE_LIMITS: Record<RouteClass, string> = { chat: '20/60s', search: '60/60s', api: '300/60s' };
 
 export const DEFAULT_MAX_CLIENTS = 10_000;
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A rule from "N/window" (window: "60s", "1m", "m", "2h", or bare seconds "60"); null for "off" or "0". */
-export function parseRateLimit(spec: string, name = 'rate limit'): RateRule | null {
-  const s = spec.trim().toLowerCase();
-  if (s === 'off' || s === '0') return null;
-  const m = /^(\d+)\s*\/\s*(\d*)\s*([smh]?)$/.exec(s);
-  const limit = Number(m?.[1]);
-  const windowMs = (m?.[2] ? Number(m[2]) : 1) * UNIT_MS[m?.[3] || 's']!;
-  if (!m || (!m[2] && !m[3]) || !(limit >= 1 && limit <= 1e6) || !(windowMs >= 1000 && windowMs <= 86_400_000))
-    throw new Error(`${name} must be "N/window" such as "30/60s" or "100/1m" (N from 1 to 1000000, window from 1s to 24h), or "off"; got "${spec}"`);
-  return { limit, windowMs };
-}
-
-/** The rules in force: an explicit setting, else the env variable, else the default. */
-export function rateLimitRules(settings: RateLimitSettings = {}, env: NodeJS.ProcessEnv = process.env): Record<RouteClass, RateRule | null> {
-  const rule = (c: RouteClass) => parseRateLimit(settings[c] ?? (env[RATE_LIMIT_ENV[c]]?.trim() || DEFAULT_RATE_LIMITS[c]), RATE_LIMIT_ENV[c]);
+/** The rules in force: an explicit setting, else the configuration (env or default). */
+export function rateLimitRules(settings: RateLimitSettings = {}, configured = config().rateLimits): Record<RouteClass, RateRule | null> {
+  const rule = (c: RouteClass) => (settings[c] === undefined ? configured[c] : parseRateLimit(settings[c]!));
   return { chat: rule('chat'), search: rule('search'), api: rule('api') };
 }
 
@@ -145,7 +116,7 @@ export function rateLimits(rules: Record<RouteClass, RateRule | null>, maxClient
       const wait = limiter?.take(clientKey(req)) ?? 0;
       if (!wait) return next();
       res.setHeader('Retry-After', String(wait));
-      next(new HttpError(429, 'rate_limited', `请求过于频繁，请 ${wait} 秒后再试 (too many requests from this address; retry in ${wait} s)`));
+      next(new HttpError('rate_limited', `请求过于频繁，请 ${wait} 秒后再试 (too many requests from this address; retry in ${wait} s)`));
     };
   };
   // Mounted paths match as the routes do: case-insensitively, with or without a trailing slash.

@@ -1,5 +1,6 @@
 import helmet from 'helmet';
 import type { RequestHandler } from 'express';
+import { ConfigError } from '../errors.ts';
 
 /**
  * Response headers and cross-origin rules for a server on the public internet: helmet's headers,
@@ -35,25 +36,12 @@ export function securityHeaders(): RequestHandler {
   });
 }
 
-/**
- * Origins from POLICY_ASSISTANT_CORS_ORIGINS, comma-separated. "*" allows any origin, only when set
- * so; with the variable unset, none, except under NODE_ENV=development, where any is allowed.
- */
-export function corsOriginsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  const raw = env.POLICY_ASSISTANT_CORS_ORIGINS?.trim();
-  if (!raw) return env.NODE_ENV === 'development' ? ['*'] : [];
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 /** "https://Example.org:443/" → "https://example.org", as browsers send it; anything but an origin throws. */
 function normaliseOrigin(s: string): string {
   if (s === '*') return s;
   const url = URL.canParse(s) ? new URL(s) : undefined;
   if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.pathname !== '/' || url.search || url.hash)
-    throw new Error(`CORS origin "${s}" is not an origin such as https://www.beijing.gov.cn (check POLICY_ASSISTANT_CORS_ORIGINS)`);
+    throw new ConfigError(`POLICY_ASSISTANT_CORS_ORIGINS: "${s}" is not an origin such as https://www.beijing.gov.cn`);
   return url.origin;
 }
 
@@ -86,25 +74,4 @@ export function cors(origins: string[]): RequestHandler {
     }
     next();
   };
-}
-
-/** express's `trust proxy`: false (use the socket's address), a hop count, or addresses/subnets. */
-export type TrustProxy = boolean | number | string[];
-
-/**
- * POLICY_ASSISTANT_TRUST_PROXY: unset, "false" or "0" → the socket address is the client (the
- * default, so nobody can pick their own rate-limit bucket with X-Forwarded-For); a number → that
- * many proxy hops; "true" → any X-Forwarded-For (only when nothing can reach the server but the
- * proxy); else a comma-separated list of proxy addresses, subnets or express's names ("loopback",
- * "uniquelocal").
- */
-export function trustProxyFromEnv(env: NodeJS.ProcessEnv = process.env): TrustProxy {
-  const raw = env.POLICY_ASSISTANT_TRUST_PROXY?.trim().toLowerCase();
-  if (!raw || raw === 'false' || raw === '0') return false;
-  if (raw === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }

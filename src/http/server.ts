@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { conversationLimitsFromEnv } from '../answer/conversations.ts';
 import { openApp, type App } from '../app.ts';
 import { AppHolder, AppReloader } from '../app-reload.ts';
-import { corpusDir, indexDir } from '../util/paths.ts';
+import { config } from '../config.ts';
+import { UsageError } from '../errors.ts';
 import { createHttpApp, type HttpOptions } from './app.ts';
 import { mcpRouter } from '../mcp/http.ts';
 import { createLogger } from './logger.ts';
@@ -63,7 +63,6 @@ export async function startServer(app: App, opts: ServerOptions): Promise<Runnin
   };
 }
 
-const DEFAULT_PORT = 3000;
 // On SIGTERM, running requests and SSE answers get this long to finish before their sockets are cut.
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -74,17 +73,15 @@ const SHUTDOWN_GRACE_MS = 10_000;
  * app-reload.ts); conversation limits come from POLICY_ASSISTANT_MAX_CONVERSATIONS and friends.
  */
 export async function serveCommand(opts: { port?: string; host?: string }): Promise<number> {
-  const rawPort = opts.port ?? process.env.PORT ?? String(DEFAULT_PORT);
-  const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port > 65535) {
-    process.stderr.write(`policy-assistant: --port must be a number from 0 to 65535, not "${rawPort}"\n`);
-    return 2;
-  }
-  const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
+  const cfg = config();
+  if (opts.port !== undefined && !/^\d+$/.test(opts.port.trim())) throw new UsageError(`--port must be a number from 0 to 65535, not "${opts.port}"`);
+  const port = opts.port === undefined ? cfg.port : Number(opts.port);
+  if (port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${opts.port}"`);
+  const host = opts.host ?? cfg.host;
   const logger = createLogger();
-  const dirs = { corpusDir: corpusDir(), indexDir: indexDir() };
+  const dirs = { corpusDir: cfg.corpusDir, indexDir: cfg.indexDir };
   // A damaged index is served from its intact parts at once; the reloader repairs it in the background.
-  const holder = new AppHolder(await openApp({ ...dirs, conversationLimits: conversationLimitsFromEnv(), onDamage: 'serve' }));
+  const holder = new AppHolder(await openApp({ ...dirs, onDamage: 'serve' }));
   const reloader = new AppReloader(holder, { ...dirs, logger });
   // Everything is built once over holder.live, so each request reads the App current at the time.
   const app = holder.live;

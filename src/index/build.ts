@@ -48,10 +48,11 @@ import {
   type ModelInfo,
 } from './manifest.ts';
 import type { Embedder } from './ports.ts';
-import { CorpusStore, STORE_FILE } from './store.ts';
+import { CorpusStore } from '../ingest/store.ts';
 import { clauseSentences, SENTENCE_ROWS_FILE, SENTENCE_VECTORS_FILE, SentenceIndex } from './sentences.ts';
 import { HnswVectorStore, IDS_FILE, VECTORS_FILE } from './vector-store.ts';
 
+export const STORE_FILE = 'store.json';
 export const LEXICAL_FILE = 'lexical.json';
 /** Every chunk vector, rows in manifest order: the graph can be rebuilt from it without the model. */
 export const CHUNK_VECTORS_FILE = 'vectors.f32';
@@ -210,7 +211,7 @@ export async function inspectGeneration(
 
   let store: CorpusStore | undefined;
   let storeFromCorpus = false;
-  if (await intact(STORE_FILE)) store = await attempt(() => CorpusStore.load(dir));
+  if (await intact(STORE_FILE)) store = await attempt(() => loadStore(dir));
   if (store && !sameChunks(store.chunkById.keys(), store.chunks.length)) {
     problems.push(`${STORE_FILE} does not hold the chunks the manifest lists`);
     store = undefined;
@@ -490,8 +491,13 @@ async function buildGeneration(opts: OpenIndexOptions, files: IndexManifest['fil
   const log = (message: string) => logStatus(`index: ${message}`, { quiet: opts.quiet });
   const model = modelOf(embedder);
   for (const e of corpus.errors) log(`skipped ${e.file}: ${e.message}`);
+  // Said even to a quiet caller: a file the operator added is not indexed.
+  for (const d of corpus.duplicates) logStatus(`index: ${d.message}`, { quiet: false });
   const store = CorpusStore.fromCorpus(corpus);
   const previousManifest = from?.manifest;
+  // The load check (one vector per chunk id) would reject an index with a repeated id: never write one.
+  const repeated = store.chunkById.size !== store.chunks.length ? store.chunks.find((c) => store.chunkById.get(c.id) !== c) : undefined;
+  if (repeated) throw new IndexWriteError(`chunk id ${repeated.id} occurs twice in the corpus; the index was not written`);
   const documents: IndexManifest['documents'] = {};
   const chunkIdsOf = new Map<string, string[]>();
   for (const c of store.chunks) {
@@ -654,3 +660,12 @@ const withStats = (index: LoadedIndex, stats: IndexStats, condition: IndexCondit
   chunks: index.store.chunks,
   stats,
 });
+
+/** store.json of a generation; a missing, unparsable or inconsistent store is corrupt. */
+async function loadStore(dir: string): Promise<CorpusStore> {
+  try {
+    return CorpusStore.parse(await readFile(path.join(dir, STORE_FILE), 'utf8'));
+  } catch (err) {
+    throw new IndexCorruptError(dir, `${STORE_FILE} is unreadable: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,9 +1,10 @@
 // Typed errors for the persisted index (embeddings/). Messages say what to do, not just what failed.
 
-export class IndexError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
+import { AppError, type ErrorCode } from '../errors.ts';
+
+export class IndexError extends AppError {
+  constructor(message: string, options?: ErrorOptions & { code?: ErrorCode }) {
+    super(options?.code ?? 'index_corrupt', message, options);
   }
 }
 
@@ -18,6 +19,7 @@ export class IndexModelMismatchError extends IndexError {
     super(
       `The index in ${indexDir} was built with ${describe(indexModel)}, but the embedder is ${describe(currentModel)}. ` +
         `Vectors from different models cannot be mixed; rebuild the index with \`policy-assistant index --rebuild\`.`,
+      { code: 'index_mismatch' },
     );
   }
 }
@@ -41,7 +43,15 @@ export class IndexNotFoundError extends IndexError {
 }
 
 /** Writing the index failed (disk full, permissions); the previous index is still in place. */
-export class IndexWriteError extends IndexError {}
+export class IndexWriteError extends IndexError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { ...options, code: 'index_write' });
+  }
+}
 
 /** The index was written by another index format or chunker version; it must be rebuilt. */
-export class IndexVersionError extends IndexError {}
+export class IndexVersionError extends IndexError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { ...options, code: 'index_mismatch' });
+  }
+}

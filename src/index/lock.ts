@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { config } from '../config.ts';
 import { isAlive } from './atomic.ts';
 import { IndexError } from './errors.ts';
 
@@ -38,14 +39,10 @@ export interface IndexWriterConfig {
   staleMs: number;
 }
 
-/** Reads POLICY_ASSISTANT_INDEX_ROLE and _INDEX_LOCK_STALE_SECONDS (one place, so it moves to config.ts easily). */
-export function indexWriterConfigFromEnv(env: NodeJS.ProcessEnv = process.env): IndexWriterConfig {
-  const role = (env.POLICY_ASSISTANT_INDEX_ROLE ?? '').trim() || 'writer';
-  if (role !== 'writer' && role !== 'reader') throw new IndexError(`POLICY_ASSISTANT_INDEX_ROLE must be "writer" or "reader", not "${role}"`);
-  const rawStale = (env.POLICY_ASSISTANT_INDEX_LOCK_STALE_SECONDS ?? '').trim();
-  const staleSeconds = rawStale === '' ? DEFAULT_STALE_MS / 1000 : Number(rawStale);
-  if (!Number.isFinite(staleSeconds) || staleSeconds < 5) throw new IndexError(`POLICY_ASSISTANT_INDEX_LOCK_STALE_SECONDS must be a number of seconds ≥ 5, not "${rawStale}"`);
-  return { role, staleMs: staleSeconds * 1000 };
+/** The role and lock bound from the configuration (POLICY_ASSISTANT_INDEX_ROLE, _INDEX_LOCK_STALE_SECONDS). */
+export function indexWriterConfigFromEnv(): IndexWriterConfig {
+  const { role, lockStaleMs } = config().index;
+  return { role, staleMs: lockStaleMs };
 }
 
 /** The index is being written by another live process. */
@@ -54,7 +51,9 @@ export class IndexLockedError extends IndexError {
     readonly indexDir: string,
     readonly owner: LockOwner | undefined,
   ) {
-    super(`The index in ${indexDir} is being written by ${owner ? `pid ${owner.pid} on ${owner.hostname} (${owner.purpose} since ${owner.startedAt})` : 'another process'}; it loads what that writer commits.`);
+    super(`The index in ${indexDir} is being written by ${owner ? `pid ${owner.pid} on ${owner.hostname} (${owner.purpose} since ${owner.startedAt})` : 'another process'}; it loads what that writer commits.`, {
+      code: 'unavailable',
+    });
   }
 }
 

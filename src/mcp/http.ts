@@ -14,6 +14,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.ts';
+import { config } from '../config.ts';
 import { createMcpServer } from './server.ts';
 
 export interface McpHttpOptions {
@@ -45,12 +46,12 @@ interface Session {
 }
 
 export function mcpRouter(app: App, opts: McpHttpOptions = {}): express.Router {
-  const env = process.env;
-  const allowedHosts = opts.allowedHosts ?? list(env.POLICY_ASSISTANT_MCP_ALLOWED_HOSTS);
-  const allowedOrigins = opts.allowedOrigins ?? list(env.POLICY_ASSISTANT_MCP_ALLOWED_ORIGINS);
-  const token = opts.token ?? env.POLICY_ASSISTANT_MCP_TOKEN ?? '';
-  const maxSessions = opts.maxSessions ?? positive(env.POLICY_ASSISTANT_MCP_MAX_SESSIONS) ?? 100;
-  const idleTimeoutMs = opts.idleTimeoutMs ?? (positive(env.POLICY_ASSISTANT_MCP_SESSION_IDLE_SECONDS) ?? 1800) * 1000;
+  const cfg = config().mcp;
+  const allowedHosts = opts.allowedHosts ?? nonEmpty(cfg.allowedHosts);
+  const allowedOrigins = opts.allowedOrigins ?? nonEmpty(cfg.allowedOrigins);
+  const token = opts.token ?? cfg.token;
+  const maxSessions = opts.maxSessions ?? cfg.maxSessions;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? cfg.idleTimeoutMs;
 
   const sessions = new Map<string, Session>();
 
@@ -186,15 +187,4 @@ function guarded(handler: RequestHandler): RequestHandler {
   };
 }
 
-function list(v: string | undefined): string[] | undefined {
-  const items = v
-    ?.split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  return items?.length ? items : undefined;
-}
-
-function positive(v: string | undefined): number | undefined {
-  const n = Number(v);
-  return v && Number.isFinite(n) && n > 0 ? n : undefined;
-}
+const nonEmpty = (items: string[]): string[] | undefined => (items.length ? items.map((s) => s.toLowerCase()) : undefined);

@@ -1,4 +1,4 @@
-import { matchMarker } from './markers.ts';
+import { matchMarker } from '../text/markers.ts';
 import { DATE_ONLY, DOC_TYPE, findLoose, paragraphsOf, type Paragraph } from './text.ts';
 
 /**
@@ -157,4 +157,19 @@ function wholeFile(text: string, paras: Paragraph[], from: number): DocumentSpan
   const title = cover.length && body.length > cover.length ? cover.map((p) => p.text).join('') : '';
   const start = body[0]?.start ?? from;
   return { titles: title ? [title] : [], start, titleEnd: title ? cover[cover.length - 1]!.end : start, end: trimEnd(text, start, text.length) };
+}
+
+/**
+ * The document's own title run on after a compiler's short heading, in the same paragraph:
+ * "健康医疗领域“两区”建设方案" + "国家服务业…建设健康医疗领域工作方案(2021年)" + "为贯彻落实…".
+ * It must end in a document type and be followed by how a preamble starts.
+ */
+const OWN_TITLE = new RegExp(
+  String.raw`^(?!为|按照|根据|经|现|近年来)([^，,。；;：:!！?？]{8,90}?(?:条例|规定|办法|细则|方案|措施|意见|通知|通告|公告|决定|规划|计划|指引|指南|纲要|规则)(?:[（(]\d{4}年[)）]|[（(](?:试行|暂行)[)）])?)(?=为|按照|根据|经|现将|近年来|特制定)`,
+);
+
+export function ownTitleAfter(text: string, at: number, end: number): { title: string; start: number; end: number } | undefined {
+  const nl = text.indexOf('\n', at);
+  const m = OWN_TITLE.exec(text.slice(at, Math.min(end, nl < 0 ? text.length : nl)));
+  return m ? { title: m[1]!, start: at, end: at + m[1]!.length } : undefined;
 }

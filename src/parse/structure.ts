@@ -1,5 +1,5 @@
 import { ORG_END } from './metadata.ts';
-import { matchMarker, type Marker, type MarkerKind } from './markers.ts';
+import { matchMarker, type Marker, type MarkerKind } from '../text/markers.ts';
 import { findLoose, paragraphsOf, type Paragraph } from './text.ts';
 
 /**
@@ -109,14 +109,20 @@ function findAttachment(text: string, titles: string[], paras: Paragraph[]): Doc
   if (!quoted || !/印发|转发|发布/.test(titles[0]!)) return undefined;
   const from = paras[0]?.start ?? 0;
   const to = paras[paras.length - 1]?.end ?? from;
-  let at = from;
-  for (;;) {
-    const hit = findLoose(text.slice(0, to), quoted, at);
-    if (!hit) return undefined;
-    // Quoted in the text, also as a title inside a title (《…落实〈X〉实施细则》), it is not the heading.
-    if (!'《〈'.includes(text[hit[0] - 1] ?? '') && !'》〉'.includes(text[hit[1]] ?? '')) return { title: quoted, start: hit[0], end: hit[1] };
-    at = hit[1];
+  // The notice names what it issues ("现将《X》印发", "制定了《X》，现印发给你们"); X is not always the
+  // name in the notice's title: "印发落实《P》实施细则的通知" issues 《…落实〈P〉实施细则》.
+  const named = [...text.slice(from, to).matchAll(/《([^《》]+)》(?=[，,]?\s*现?印发)/g)].map((m) => m[1]!.replace(/〈/g, '《').replace(/〉/g, '》'));
+  for (const title of [...new Set([...named, quoted])]) {
+    let at = from;
+    for (;;) {
+      const hit = findLoose(text.slice(0, to), title, at);
+      if (!hit) break;
+      // Quoted in the text, also as a title inside a title (《…落实〈X〉实施细则》), it is not the heading.
+      if (!'《〈'.includes(text[hit[0] - 1] ?? '') && !'》〉'.includes(text[hit[1]] ?? '')) return { title, start: hit[0], end: hit[1] };
+      at = hit[1];
+    }
   }
+  return undefined;
 }
 
 function cutOut(p: Paragraph, a: number, b: number, text: string): Paragraph[] {

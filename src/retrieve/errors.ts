@@ -1,15 +1,20 @@
-/** Base class for retrieval problems that the caller can act on. */
-export class RetrieveError extends Error {
+import { AppError } from '../errors.ts';
+
+/** The query is empty, too long, or has nothing searchable in it. */
+export class InvalidQueryError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
+    super('invalid_input', message);
   }
 }
-/** The query is empty, too long, or has nothing searchable in it. */
-export class InvalidQueryError extends RetrieveError {}
 /** A reference names no known document. */
-export class UnknownDocumentError extends RetrieveError {}
+export class UnknownDocumentError extends AppError {
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}
 /** The document exists but has no clause with that number. */
-export class NoSuchClauseError extends RetrieveError {}
-/** No clause has that id. */
-export class UnknownClauseIdError extends RetrieveError {}
+export class NoSuchClauseError extends AppError {
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { AppError } from '../errors.ts';
 import { projectFile } from '../util/paths.ts';
 import { FEATURES } from './evidence.ts';
 
@@ -105,7 +106,7 @@ export function checkModel<T extends LinearModel>(model: T, names: readonly stri
     model.features.length === names.length &&
     model.features.every((f, i) => f === names[i]) &&
     [model.mean, model.scale, model.weights].every((a) => Array.isArray(a) && a.length === names.length && a.every(Number.isFinite));
-  if (!ok) throw new Error(`${what} does not match this version's features (${names.join(', ')}); refit it with npm run fit`);
+  if (!ok) throw new AppError('learned_model', `${what} does not match this version's features (${names.join(', ')}); refit it with npm run fit`);
   return model;
 }
 

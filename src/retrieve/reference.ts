@@ -1,4 +1,4 @@
-import { matchMarker, parseNumber } from '../parse/markers.ts';
+import { matchMarker, parseNumber } from '../text/markers.ts';
 import { looseKey } from '../parse/text.ts';
 import type { Clause, PolicyDocument } from '../parse/types.ts';
 import { NoSuchClauseError, UnknownDocumentError } from './errors.ts';
@@ -68,11 +68,14 @@ export function expandAbbreviations(s: string): string {
   return out;
 }
 
+// Aliases (a compiler's short heading) name the document as users saw it listed.
+const namesOf = (doc: PolicyDocument): string[] => [...doc.titles, ...(doc.aliases ?? []), ...doc.shortNames].map(expandAbbreviations);
+
 /** How well text names a document: 1 for a title or short name, else the share of its bigrams in the title. */
 export function documentMatchScore(text: string, doc: PolicyDocument): number {
   const q = expandAbbreviations(text);
   if (q.length < 2) return 0;
-  const names = [...doc.titles, ...doc.shortNames].map(expandAbbreviations);
+  const names = namesOf(doc);
   if (names.includes(q)) return 1;
   let best = 0;
   for (const name of names) {
@@ -99,6 +102,11 @@ export function resolveDocuments(ref: Reference, documents: PolicyDocument[], th
     if (docs.length) return { docs, score: 1 };
   }
   if (!ref.docText) return { docs: [], score: 0 };
+  // A document named exactly wins over one whose longer title merely contains the name
+  // (《…落实《X》实施细则》 when the question names 《X》).
+  const q = expandAbbreviations(ref.docText);
+  const exact = documents.filter((d) => namesOf(d).includes(q));
+  if (exact.length) return { docs: exact, score: 1 };
   const scored = documents.map((d) => ({ d, s: documentMatchScore(ref.docText!, d) })).filter((x) => x.s >= threshold);
   if (!scored.length) return { docs: [], score: 0 };
   const best = Math.max(...scored.map((x) => x.s));

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Nearest directory at or above `from` that holds `relative`; undefined at the filesystem root. */
@@ -19,9 +19,9 @@ export function projectFile(relative: string): string | undefined {
 /** The project root (holding package.json), found from this module so it works from src/ and dist/. */
 export const projectRoot = (): string => findUpward('package.json') ?? process.cwd();
 
-/** The cache folder for models and derived data (gitignored). */
-export const cacheDir = (): string => resolve(process.env.POLICY_ASSISTANT_CACHE_DIR || join(projectRoot(), '.cache'));
-
-export const corpusDir = (): string => resolve(process.env.POLICY_ASSISTANT_CORPUS_DIR || join(projectRoot(), 'corpus'));
-
-export const indexDir = (): string => resolve(process.env.POLICY_ASSISTANT_INDEX_DIR || join(projectRoot(), 'embeddings'));
+let version: string | undefined;
+/** The package's version, for /openapi.json and the MCP server info. */
+export function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
+}

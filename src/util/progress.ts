@@ -1,6 +1,8 @@
 // Dependency-free progress reporting. Everything goes to stderr: stdout carries the MCP stdio
 // protocol and --json output.
 
+import { config } from '../config.ts';
+
 export interface ProgressOptions {
   /** Suppress all output. Defaults to POLICY_ASSISTANT_QUIET=1. */
   quiet?: boolean;
@@ -25,7 +27,7 @@ const LOG_MAX_MS = 5000;
 const LOG_EVERY_FRACTION = 0.1;
 
 export function isQuiet(quiet?: boolean): boolean {
-  return quiet ?? process.env.POLICY_ASSISTANT_QUIET === '1';
+  return quiet ?? config().quiet;
 }
 
 /** A single status line on stderr (respects quiet). */

@@ -1,15 +1,15 @@
 import { readSse, StallError } from './sse.ts';
 
-// The chat API's shapes: the server's own types (type-only, so nothing of the server is bundled).
-export type { Answer, Citation } from '../answer/types.ts';
-import type { Answer, Citation } from '../answer/types.ts';
+// The API's shapes: inferred from the tools' own schemas (type-only, so nothing of the server is bundled).
+import type { z } from 'zod';
+import type { Answer } from '../tools/answer.ts';
+import type { ClauseView } from '../tools/clauses.ts';
+import type { HttpRequests } from '../http/routes/requests.ts';
 
-export interface ClauseView {
-  id: string;
-  label: string;
-  text: string;
-  document: { id: string; title: string; docNumber?: string; issuer?: string; issueDate?: string; validFrom?: string; validUntil?: string };
-}
+export type { Answer, ClauseView };
+export type Citation = Answer['citations'][number];
+export type Notice = Answer['notices'][number];
+export type ChatRequest = z.input<HttpRequests['chat']>;
 
 /** Why a request failed: decides the message shown; `detail` is the server's own message, if any. */
 export type FailureKind = 'network' | 'timeout' | 'cut' | 'server' | 'client';
@@ -32,7 +32,7 @@ export interface StreamHandlers {
 /** POSTs a question and streams the answer; resolves with the complete answer of the done event. */
 export async function streamChat(
   api: string,
-  body: { message: string; conversationId?: string },
+  body: ChatRequest,
   on: StreamHandlers,
   opts: { stallMs: number; signal: AbortSignal },
 ): Promise<Answer> {

@@ -16,8 +16,6 @@ export interface WidgetConfig {
 /** A clause to show: a citation (with its quote) or a related clause (label only). */
 type ClauseRef = Pick<Citation, 'id' | 'label'> & Partial<Citation>;
 
-/** Notices about an expired period, told apart from plain effective-date statements. */
-const EXPIRED = /已过期|已届满|可能已失效|no longer be in force|has passed/;
 const MARKER = /\[(\d+)\]/g;
 
 /** The assistant's UI inside one shadow root: launcher (floating mode), chat panel, clause view. */
@@ -259,8 +257,7 @@ export class AssistantWidget {
     if (a.notices.length) {
       const list = h('ul', { class: 'notices' });
       for (const n of a.notices) {
-        const expired = EXPIRED.test(n);
-        list.append(h('li', { class: expired ? 'notice expired' : 'notice' }, h('strong', {}, expired ? `⚠ ${t.noticeExpired}` : t.noticeInfo), h('span', {}, n)));
+        list.append(h('li', { class: n.expired ? 'notice expired' : 'notice' }, h('strong', {}, n.expired ? `⚠ ${t.noticeExpired}` : t.noticeInfo), h('span', {}, n.text)));
       }
       view.append(list);
     }

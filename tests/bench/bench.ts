@@ -11,7 +11,8 @@ import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { openApp, type App } from '../../src/app.ts';
 import { TransformersEmbedder } from '../../src/index/embedder/index.ts';
 import { HnswVectorStore } from '../../src/index/vector-store.ts';
-import { corpusDir, projectRoot } from '../../src/util/paths.ts';
+import { config } from '../../src/config.ts';
+import { projectRoot } from '../../src/util/paths.ts';
 import { fmt, loadDevSet, percentile, scoreRetrieval, type DevQuestion } from './dev-set.ts';
 import { fitRanker, foldModels, foldOf, NEUTRAL_RANKER, rankingExamples, retrievalWith } from './learning.ts';
 
@@ -23,7 +24,7 @@ const row = (...cells: (string | number)[]) => table.push(cells.map(String));
 async function naiveRecipe(embedder: TransformersEmbedder, rows: DevQuestion[]) {
   // What a tutorial does: split the raw files at 500/50 characters, embed, HNSW, top-k.
   const splitter = new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 50 });
-  const dir = corpusDir();
+  const dir = config().corpusDir;
   const texts: string[] = [];
   for (const f of (await readdir(dir)).filter((n) => n.endsWith('.txt'))) texts.push(...(await splitter.splitText(await readFile(path.join(dir, f), 'utf8'))));
   const t0 = performance.now();

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConversationStore, conversationLimitsFromEnv, DEFAULT_LIMITS, type Turn } from '../../src/answer/conversations.ts';
+import { ConversationStore, DEFAULT_LIMITS, type Turn } from '../../src/answer/conversations.ts';
+import { loadConfig } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
 import { openApp, type App } from '../../src/app.ts';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
 import { sharedApp } from '../app-fixture.ts';
@@ -79,17 +81,21 @@ describe('ConversationStore bounds', () => {
     expect(store.bytes).toBeGreaterThan(0);
   });
 
-  it('reads its limits from env, ignoring values that are not positive integers', () => {
-    expect(conversationLimitsFromEnv({})).toEqual(DEFAULT_LIMITS);
+  it('reads its limits from env, and refuses values that are not positive integers', () => {
+    const { maxTextChars: _, ...bounds } = DEFAULT_LIMITS;
+    expect(loadConfig({}).conversations).toEqual(bounds);
     expect(
-      conversationLimitsFromEnv({
+      loadConfig({
         POLICY_ASSISTANT_MAX_CONVERSATIONS: '50',
         POLICY_ASSISTANT_CONVERSATION_TURNS: '4',
         POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS: '90',
         POLICY_ASSISTANT_CONVERSATION_MAX_BYTES: '1048576',
-      }),
-    ).toEqual({ ...DEFAULT_LIMITS, maxConversations: 50, maxTurns: 4, ttlMs: 90_000, maxBytes: 1_048_576 });
-    expect(conversationLimitsFromEnv({ POLICY_ASSISTANT_MAX_CONVERSATIONS: '0', POLICY_ASSISTANT_CONVERSATION_TURNS: '-3', POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS: 'soon' })).toEqual(DEFAULT_LIMITS);
+      }).conversations,
+    ).toEqual({ maxConversations: 50, maxTurns: 4, ttlMs: 90_000, maxBytes: 1_048_576 });
+    const bad = () => loadConfig({ POLICY_ASSISTANT_MAX_CONVERSATIONS: '0', POLICY_ASSISTANT_CONVERSATION_TURNS: '-3', POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS: 'soon' });
+    expect(bad).toThrow(ConfigError);
+    // One message names every bad variable.
+    expect(bad).toThrow(/POLICY_ASSISTANT_MAX_CONVERSATIONS must be at least 1.*POLICY_ASSISTANT_CONVERSATION_TURNS must be a whole number.*POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS must be a whole number/);
   });
 });
 
@@ -101,7 +107,7 @@ describe('conversation memory through the HTTP API', () => {
   beforeAll(async () => {
     const shared = await sharedApp();
     // Same index and model as the shared app, but its own small store.
-    app = await openApp({ corpusDir: CORPUS, indexDir: path.dirname(shared.index.dir), embedder: shared.embedder, conversationLimits: conversationLimitsFromEnv({ POLICY_ASSISTANT_MAX_CONVERSATIONS: String(MAX) }), quiet: true, llm: null });
+    app = await openApp({ corpusDir: CORPUS, indexDir: path.dirname(shared.index.dir), embedder: shared.embedder, conversationLimits: { maxConversations: MAX }, quiet: true, llm: null });
     // Rate limits off: this is one client flooding on purpose.
     running = await startServer(app, { port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }), rateLimits: { chat: 'off', search: 'off', api: 'off' } });
   });

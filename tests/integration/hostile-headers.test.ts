@@ -3,7 +3,8 @@
 // origin that enforces CORP), and CORS limited to the configured widget origins.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_CSP, cors, corsOriginsFromEnv, trustProxyFromEnv } from '../../src/http/security.ts';
+import { loadConfig } from '../../src/config.ts';
+import { API_CSP, cors } from '../../src/http/security.ts';
 import { pagesRouter } from '../../src/http/pages.ts';
 import { mcpRouter } from '../../src/mcp/http.ts';
 import { sharedApp } from '../app-fixture.ts';
@@ -135,11 +136,11 @@ describe('CORS', () => {
   });
 
   it('takes its origins from POLICY_ASSISTANT_CORS_ORIGINS; "*" only when set so or in development', () => {
-    expect(corsOriginsFromEnv({})).toEqual([]);
-    expect(corsOriginsFromEnv({ NODE_ENV: 'production' })).toEqual([]);
-    expect(corsOriginsFromEnv({ NODE_ENV: 'development' })).toEqual(['*']);
-    expect(corsOriginsFromEnv({ NODE_ENV: 'development', POLICY_ASSISTANT_CORS_ORIGINS: 'https://a.example' })).toEqual(['https://a.example']);
-    expect(corsOriginsFromEnv({ POLICY_ASSISTANT_CORS_ORIGINS: ' https://a.example , * ' })).toEqual(['https://a.example', '*']);
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'production' }).corsOrigins).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'development' }).corsOrigins).toEqual(['*']);
+    expect(loadConfig({ NODE_ENV: 'development', POLICY_ASSISTANT_CORS_ORIGINS: 'https://a.example' }).corsOrigins).toEqual(['https://a.example']);
+    expect(loadConfig({ POLICY_ASSISTANT_CORS_ORIGINS: ' https://a.example , * ' }).corsOrigins).toEqual(['https://a.example', '*']);
   });
 
   it('refuses a configured value that is not an origin', () => {
@@ -149,10 +150,10 @@ describe('CORS', () => {
   });
 
   it('reads which proxies to trust from POLICY_ASSISTANT_TRUST_PROXY', () => {
-    expect(trustProxyFromEnv({})).toBe(false);
-    expect(trustProxyFromEnv({ POLICY_ASSISTANT_TRUST_PROXY: 'false' })).toBe(false);
-    expect(trustProxyFromEnv({ POLICY_ASSISTANT_TRUST_PROXY: '1' })).toBe(1);
-    expect(trustProxyFromEnv({ POLICY_ASSISTANT_TRUST_PROXY: 'true' })).toBe(true);
-    expect(trustProxyFromEnv({ POLICY_ASSISTANT_TRUST_PROXY: 'loopback, 10.0.0.0/8' })).toEqual(['loopback', '10.0.0.0/8']);
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ POLICY_ASSISTANT_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ POLICY_ASSISTANT_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ POLICY_ASSISTANT_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ POLICY_ASSISTANT_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
   });
 });

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Answer } from '../../src/answer/types.ts';
 import { openApp } from '../../src/app.ts';
 import { createHttpApp } from '../../src/http/app.ts';
-import { createLogger, secretsFromEnv } from '../../src/http/logger.ts';
+import { secretsFromEnv } from '../../src/config.ts';
+import { createLogger } from '../../src/http/logger.ts';
 import { mcpRouter } from '../../src/mcp/http.ts';
 import { sharedApp } from '../app-fixture.ts';
 import { listen, type Listening } from '../e2e/browser.ts';
@@ -84,7 +85,7 @@ describe('secrets, stacks and paths stay on the server', () => {
     expect(res.status).toBe(200);
     const a = JSON.parse(await text(res)) as Answer;
     expect(a.mode).toBe('extractive');
-    expect(a.notices.join('')).toContain('大模型暂不可用');
+    expect(a.notices.map((n) => n.text).join('')).toContain('大模型暂不可用');
   });
 
   it('so does a streamed one', async () => {
@@ -94,7 +95,7 @@ describe('secrets, stacks and paths stay on the server', () => {
       body: JSON.stringify({ message: 'Can a foreign bank hold shares in a securities company?' }),
     });
     const events = parseSse(await text(res));
-    expect(events.at(-1)).toMatchObject({ event: 'done', data: { mode: 'extractive', notices: expect.arrayContaining([expect.stringContaining('language model was unavailable')]) } });
+    expect(events.at(-1)).toMatchObject({ event: 'done', data: { mode: 'extractive', notices: expect.arrayContaining([expect.objectContaining({ kind: 'llm_fallback', text: expect.stringContaining('language model was unavailable') })]) } });
   });
 
   it('an internal error is a bare 500; its log line keeps the stack but masks the key', async () => {

@@ -6,7 +6,10 @@ import type { Request } from 'express';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/http/logger.ts';
-import { clientKey, parseRateLimit, RATE_LIMIT_ENV, RateLimiter, rateLimitRules } from '../../src/http/rate-limit.ts';
+import { loadConfig, parseRateLimit } from '../../src/config.ts';
+import { clientKey, RateLimiter, rateLimitRules } from '../../src/http/rate-limit.ts';
+
+const RATE_LIMIT_ENV = ['POLICY_ASSISTANT_RATE_LIMIT_CHAT', 'POLICY_ASSISTANT_RATE_LIMIT_SEARCH', 'POLICY_ASSISTANT_RATE_LIMIT_API'];
 import { sharedApp } from '../app-fixture.ts';
 import { postJson, startTestServer } from './http-helpers.ts';
 
@@ -24,7 +27,7 @@ async function serve(opts: Parameters<typeof startTestServer>[0] = {}): Promise<
 
 const savedEnv = { ...process.env };
 afterEach(() => {
-  for (const k of [...Object.values(RATE_LIMIT_ENV), 'POLICY_ASSISTANT_TRUST_PROXY']) {
+  for (const k of [...RATE_LIMIT_ENV, 'POLICY_ASSISTANT_TRUST_PROXY']) {
     if (savedEnv[k] === undefined) delete process.env[k];
     else process.env[k] = savedEnv[k];
   }
@@ -43,14 +46,14 @@ describe('rate limit rules', () => {
     expect(parseRateLimit('off')).toBeNull();
     expect(parseRateLimit('0')).toBeNull();
     for (const bad of ['30', '30/', 'abc', '0/60s', '-1/60s', '30/0s', '30/60x', '30/25h', '2000000/1s', ''])
-      expect(() => parseRateLimit(bad, 'POLICY_ASSISTANT_RATE_LIMIT_CHAT'), bad).toThrow(/POLICY_ASSISTANT_RATE_LIMIT_CHAT must be "N\/window"/);
+      expect(() => rateLimitRules({}, loadConfig({ POLICY_ASSISTANT_RATE_LIMIT_CHAT: bad || ' x' }).rateLimits), bad).toThrow(/POLICY_ASSISTANT_RATE_LIMIT_CHAT must be "N\/window"/);
   });
 
   it('come from settings, then the environment, then the defaults', () => {
-    expect(rateLimitRules({}, {})).toEqual({ chat: { limit: 20, windowMs: 60_000 }, search: { limit: 60, windowMs: 60_000 }, api: { limit: 300, windowMs: 60_000 } });
+    expect(rateLimitRules({}, loadConfig({}).rateLimits)).toEqual({ chat: { limit: 20, windowMs: 60_000 }, search: { limit: 60, windowMs: 60_000 }, api: { limit: 300, windowMs: 60_000 } });
     const env = { POLICY_ASSISTANT_RATE_LIMIT_CHAT: '5/10s', POLICY_ASSISTANT_RATE_LIMIT_SEARCH: 'off', POLICY_ASSISTANT_RATE_LIMIT_API: '' };
-    expect(rateLimitRules({}, env)).toEqual({ chat: { limit: 5, windowMs: 10_000 }, search: null, api: { limit: 300, windowMs: 60_000 } });
-    expect(rateLimitRules({ chat: 'off', search: '1/1s' }, env)).toEqual({ chat: null, search: { limit: 1, windowMs: 1000 }, api: { limit: 300, windowMs: 60_000 } });
+    expect(rateLimitRules({}, loadConfig(env).rateLimits)).toEqual({ chat: { limit: 5, windowMs: 10_000 }, search: null, api: { limit: 300, windowMs: 60_000 } });
+    expect(rateLimitRules({ chat: 'off', search: '1/1s' }, loadConfig(env).rateLimits)).toEqual({ chat: null, search: { limit: 1, windowMs: 1000 }, api: { limit: 300, windowMs: 60_000 } });
   });
 });
 

@@ -6,8 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConversationStore } from '../../src/answer/conversations.ts';
 import { ExtractiveAnswerer, loadAnswerModel } from '../../src/answer/extractive.ts';
-import { LlmAnswerer, LlmConfigError, LlmOutputError, LlmPromptError, parseModelAnswer } from '../../src/answer/llm.ts';
-import { describeLlmConfig, llmConfigFromEnv, type LlmConfig } from '../../src/answer/llm-config.ts';
+import { LlmAnswerer, LlmOutputError, LlmPromptError, parseModelAnswer } from '../../src/answer/llm.ts';
+import { loadConfig } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+import { describeLlmConfig, type LlmConfig } from '../../src/answer/llm-config.ts';
+
+const llmConfigFromEnv = (env: NodeJS.ProcessEnv) => loadConfig(env).llm;
 import { AnswerPipeline, rewriteFollowUp } from '../../src/answer/pipeline.ts';
 import type { Answer } from '../../src/answer/types.ts';
 import type { App } from '../../src/app.ts';
@@ -138,7 +142,7 @@ describe('LLM answers', () => {
     expect(a.citations[0]).toMatchObject({ n: 1, label: chosen!.label, quote: chosen!.quote });
     expect(a.answer).toMatch(/^可以获得贷款贴息支持。\[1\]/);
     expect(a.answer).toContain(`[1] ${chosen!.label}：“${chosen!.quote}”`);
-    expect(a.notices.join('')).not.toContain('大模型暂不可用');
+    expect(a.notices.map((n) => n.text).join('')).not.toContain('大模型暂不可用');
     // The prompt carried the question, numbered clauses with their verbatim text, and Chinese instructions.
     const [seen] = requests;
     expect(seen!.user).toContain(QUESTION);
@@ -205,7 +209,7 @@ describe('falling back to the offline answer', () => {
     script = () => ({ status: 500, body: '{"error":{"message":"internal error"}}' });
     const a = await ask(pipeline(), QUESTION);
     expect(a.mode).toBe('extractive');
-    expect(a.notices).toContain('大模型暂不可用（the model server answered HTTP 500），本回答由系统直接摘录条款原文生成。');
+    expect(a.notices).toContainEqual({ kind: 'llm_fallback', expired: false, text: '大模型暂不可用（the model server answered HTTP 500），本回答由系统直接摘录条款原文生成。' });
     expect(a.answer).toBe((await offline()).answer);
   });
 
@@ -215,7 +219,7 @@ describe('falling back to the offline answer', () => {
     const a = await ask(pipeline({ timeoutMs: 300 }), QUESTION);
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(a.mode).toBe('extractive');
-    expect(a.notices.some((n) => n.startsWith('大模型暂不可用') && n.includes('300 ms'))).toBe(true);
+    expect(a.notices.some((n) => n.kind === 'llm_fallback' && n.text.startsWith('大模型暂不可用') && n.text.includes('300 ms'))).toBe(true);
     expect(a.citations.length).toBeGreaterThan(0);
   });
 
@@ -223,21 +227,21 @@ describe('falling back to the offline answer', () => {
     script = () => 'Sure! The subsidy is generous.';
     const a = await ask(pipeline(), QUESTION);
     expect(a.mode).toBe('extractive');
-    expect(a.notices.some((n) => n.includes('the model did not reply with JSON'))).toBe(true);
+    expect(a.notices.some((n) => n.text.includes('the model did not reply with JSON'))).toBe(true);
   });
 
   it('without repeating the server error text, which may echo the key', async () => {
     script = () => ({ status: 401, body: JSON.stringify({ error: { message: `Incorrect API key provided: ${API_KEY}`, type: 'invalid_request_error' } }) });
     const a = await ask(pipeline(), QUESTION);
     expect(a.mode).toBe('extractive');
-    expect(a.notices.some((n) => n.includes('HTTP 401'))).toBe(true);
+    expect(a.notices.some((n) => n.text.includes('HTTP 401'))).toBe(true);
     expect(JSON.stringify(a)).not.toContain(API_KEY);
   });
 
   it('when the server cannot be reached', async () => {
     const a = await ask(pipeline({ baseURL: 'http://127.0.0.1:9/v1' }), QUESTION);
     expect(a.mode).toBe('extractive');
-    expect(a.notices.some((n) => n.includes('could not reach the model server'))).toBe(true);
+    expect(a.notices.some((n) => n.text.includes('could not reach the model server'))).toBe(true);
   });
 });
 
@@ -296,7 +300,8 @@ describe('configuration', () => {
 
   it('rejects a malformed timeout without echoing the key', () => {
     const env = { POLICY_ASSISTANT_LLM_BASE_URL: 'http://localhost:8000/v1', POLICY_ASSISTANT_LLM_MODEL: 'm', POLICY_ASSISTANT_LLM_API_KEY: API_KEY, POLICY_ASSISTANT_LLM_TIMEOUT_MS: 'soon' };
-    expect(() => llmConfigFromEnv(env)).toThrow(LlmConfigError);
+    expect(() => llmConfigFromEnv(env)).toThrow(ConfigError);
+    expect(() => llmConfigFromEnv(env)).toThrow(/POLICY_ASSISTANT_LLM_TIMEOUT_MS must be a whole number/);
     try {
       llmConfigFromEnv(env);
     } catch (e) {

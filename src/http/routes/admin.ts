@@ -2,9 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import type { AppHolder, AppReloader, ReloadStatus } from '../../app-reload.ts';
+import { config } from '../../config.ts';
 import { HttpError, methodNotAllowed } from '../errors.ts';
 
-export const ADMIN_TOKEN_ENV = 'POLICY_ASSISTANT_ADMIN_TOKEN';
 
 export interface AdminOptions {
   /** Bearer token for /admin; default env POLICY_ASSISTANT_ADMIN_TOKEN. Without one the routes do not exist (404). */
@@ -19,7 +19,7 @@ export interface AdminOptions {
  */
 export function adminRouter(holder: AppHolder, reloader: AppReloader, opts: AdminOptions = {}): Router {
   const router = Router();
-  const token = opts.token ?? process.env[ADMIN_TOKEN_ENV] ?? '';
+  const token = opts.token ?? config().adminToken;
   // Disabled unless configured: an unauthenticated rebuild trigger would be a denial-of-service lever.
   if (!token) return router;
 
@@ -38,7 +38,7 @@ export function adminRouter(holder: AppHolder, reloader: AppReloader, opts: Admi
     })
     .post((req, res) => {
       const rebuild = req.query.rebuild;
-      if (rebuild !== undefined && rebuild !== 'true' && rebuild !== 'false') throw new HttpError(400, 'invalid_input', 'rebuild must be true or false');
+      if (rebuild !== undefined && rebuild !== 'true' && rebuild !== 'false') throw new HttpError('invalid_input', 'rebuild must be true or false');
       const status = reloader.reindex({ rebuild: rebuild === 'true' });
       res.status(202).location('/admin/reindex').json(body(status));
     })
@@ -53,7 +53,7 @@ function bearerAuth(token: string): RequestHandler {
     // Digests have equal length, so the comparison is constant-time whatever was sent.
     if (m && timingSafeEqual(digest(m[1]!), want)) return next();
     res.setHeader('WWW-Authenticate', 'Bearer realm="policy-assistant admin"');
-    next(new HttpError(401, 'unauthorized', m ? 'wrong bearer token' : `send Authorization: Bearer <${ADMIN_TOKEN_ENV}>`));
+    next(new HttpError('unauthorized', m ? 'wrong bearer token' : `send Authorization: Bearer <POLICY_ASSISTANT_ADMIN_TOKEN>`));
   };
 }
 

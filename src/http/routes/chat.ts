@@ -1,29 +1,21 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import type { Answer } from '../../answer/types.ts';
-import { MAX_QUERY_LENGTH } from '../../retrieve/retriever.ts';
-import type { Tools } from '../../tools/index.ts';
+import type { Answer, Tools } from '../../tools/index.ts';
 import { methodNotAllowed, translateError } from '../errors.ts';
 import { textPrefix } from '../logger.ts';
 import { openEventStream, streamPieces } from '../sse.ts';
-
-export const ChatRequest = z.object({
-  message: z.string().min(1, 'the message is empty').max(MAX_QUERY_LENGTH, `a message is at most ${MAX_QUERY_LENGTH} characters`),
-  // Its format is checked by the tools layer.
-  conversationId: z.string().max(100).optional().describe('continues the conversation a previous answer started'),
-});
+import type { HttpRequests } from './requests.ts';
 
 /**
  * POST /api/chat: the answer as JSON, or with `Accept: text/event-stream` as events: `citations`
  * first, then `delta` pieces of the answer text, then `done` with the same JSON; `error` instead
  * when answering fails after the stream opened.
  */
-export function chatRouter(t: Tools): Router {
+export function chatRouter(t: Tools, requests: HttpRequests): Router {
   const router = Router();
   router
     .route('/api/chat')
     .post(async (req, res) => {
-      const { message, conversationId } = ChatRequest.parse(req.body);
+      const { message, conversationId } = requests.chat.parse(req.body);
       const log = res.locals.log.child({ route: 'chat' });
       const ask = () => t.answerQuestion({ question: message, conversationId });
       const logAnswer = (a: Answer) =>

@@ -1,19 +1,13 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import type { Tools } from '../../tools/index.ts';
+import { InvalidInputError, type Tools } from '../../tools/index.ts';
 import { methodNotAllowed } from '../errors.ts';
-
-export const ClauseQuery = z.object({
-  ref: z
-    .string({ error: 'give ref=<reference>, e.g. /api/clauses?ref=自贸区条例第十五条' })
-    .describe('a reference such as 自贸区条例第十五条, 京政发〔2021〕3号第五条 or 《北京市促进私营个体经济发展条例》第二十八条'),
-});
+import type { HttpRequests } from './requests.ts';
 
 /**
  * GET /api/clauses/:id and GET /api/clauses?ref=<reference>: the clause (label, document, verbatim
  * text, heading path, prevId/nextId) with its neighbouring clauses as `previous` and `next`.
  */
-export function clausesRouter(t: Tools): Router {
+export function clausesRouter(t: Tools, requests: HttpRequests): Router {
   const router = Router();
   const view = (input: { id?: string; reference?: string }) => {
     const { clause, previous, next } = t.getClauseWithNeighbours(input);
@@ -22,7 +16,8 @@ export function clausesRouter(t: Tools): Router {
   router
     .route('/api/clauses')
     .get((req, res) => {
-      res.json(view({ reference: ClauseQuery.parse(req.query).ref }));
+      if (req.query.ref === undefined) throw new InvalidInputError('give ref=<reference>, e.g. /api/clauses?ref=自贸区条例第十五条');
+      res.json(view({ reference: requests.clauseQuery.parse(req.query).ref }));
     })
     .all(methodNotAllowed('GET'));
   router

@@ -1,7 +1,33 @@
 import path from 'node:path';
 import { Router } from 'express';
+import { z } from '../../tools/zod.ts';
 import type { App } from '../../app.ts';
 import { methodNotAllowed } from '../errors.ts';
+
+/** The body of /healthz; loose, since parts report state (index repair, conversation store) beside these. */
+export const HealthResponse = z.looseObject({
+  status: z.string().describe('ok, or what is degraded'),
+  index: z.looseObject({
+    documents: z.number().int(),
+    clauses: z.number().int(),
+    chunks: z.number().int(),
+    builtAt: z.string(),
+    generation: z.string(),
+    openedAs: z.enum(['loaded', 'incremental', 'full', 'repaired', 'degraded']),
+    openMs: z.number().int(),
+    state: z.enum(['ok', 'rebuilding']).describe('rebuilding: a damaged index answered from its intact parts while a writer repairs it'),
+    repairing: z.array(z.string()).optional().describe('what is damaged and being repaired'),
+    serving: z.object({ dense: z.boolean(), lexical: z.boolean(), sentences: z.boolean() }).describe('the parts answering'),
+    corpus: z.enum(['same', 'differs']).describe("whether this replica's corpus is the one the served index was built from"),
+    differences: z
+      .object({ files: z.array(z.string()), documents: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()) }) })
+      .optional(),
+  }),
+  model: z.object({ id: z.string(), sha256: z.string(), dims: z.number().int() }),
+  answerMode: z.enum(['extractive', 'llm']),
+  startedAt: z.string(),
+  uptimeSeconds: z.number().int(),
+});
 
 /**
  * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens.

@@ -1,11 +1,12 @@
 // Typed errors for locating, verifying and loading the embedding model.
 
+import { AppError } from '../../errors.ts';
+
 export type ModelSource = 'explicit' | 'cache' | 'hub' | 'npm';
 
-export class ModelError extends Error {
+export class ModelError extends AppError {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
+    super('model_unavailable', message, options);
   }
 }
 

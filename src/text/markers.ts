@@ -1,4 +1,4 @@
-// Structural markers of Chinese policy texts. Shared by normalisation (to keep item boundaries when
+// Structural markers of Chinese policy texts, below both corpus/ and parse/: normalisation uses them (to keep item boundaries when
 // joining wrapped lines) and by the clause parser.
 
 const CN = '零〇一二三四五六七八九十百千两';

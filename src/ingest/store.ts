@@ -1,16 +1,11 @@
-// The corpus store (store.json of a generation): everything the server needs from ingestion, so it
+// The corpus store (serialized as store.json in each index generation): everything the server needs from ingestion, so it
 // can start without re-parsing. Each file's clean text is kept once (clause offsets point into
 // it); source offset maps are not kept. Chunks are stored as references into their clause and
 // rebuilt on load, since their text, title and headings are copies of clause and document fields.
 
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Chunk } from '../chunk/chunk.ts';
-import type { Corpus } from '../ingest/ingest.ts';
 import type { Clause, PolicyDocument } from '../parse/types.ts';
-import { IndexCorruptError } from './errors.ts';
-
-export const STORE_FILE = 'store.json';
+import type { Corpus } from './ingest.ts';
 
 export interface StoredFile {
   file: string;
@@ -91,22 +86,17 @@ export class CorpusStore {
     return JSON.stringify(json);
   }
 
-  /** Reads store.json from a generation dir; a missing, unparsable or inconsistent store is corrupt. */
-  static async load(dir: string): Promise<CorpusStore> {
-    let json: StoreJson;
-    try {
-      json = JSON.parse(await readFile(path.join(dir, STORE_FILE), 'utf8')) as StoreJson;
-    } catch (err) {
-      throw new IndexCorruptError(dir, `${STORE_FILE} is missing or not valid JSON (${(err as Error).message})`, { cause: err });
-    }
+  /** The store from its serialized form; throws a plain Error naming what is wrong (the index calls it corrupt). */
+  static parse(raw: string): CorpusStore {
+    const json = JSON.parse(raw) as StoreJson;
     const arrays = json && [json.files, json.documents, json.clauses, json.chunks, json.errors];
-    if (!arrays || !arrays.every(Array.isArray)) throw new IndexCorruptError(dir, `${STORE_FILE} does not have the expected fields`);
+    if (!arrays || !arrays.every(Array.isArray)) throw new Error('it does not have the expected fields');
     const docs = new Map(json.documents.map((d) => [d.id, d]));
     const clauses = new Map(json.clauses.map((c) => [c.id, c]));
     const chunks = json.chunks.map((s): Chunk => {
       const clause = clauses.get(s.clauseId);
       const doc = clause && docs.get(clause.docId);
-      if (!clause || !doc) throw new IndexCorruptError(dir, `${STORE_FILE}: chunk ${s.id} refers to a missing clause or document`);
+      if (!clause || !doc) throw new Error(`chunk ${s.id} refers to a missing clause or document`);
       return {
         id: s.id,
         clauseId: s.clauseId,
