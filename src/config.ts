@@ -40,6 +40,7 @@ export interface ConversationBounds {
 
 const text = z.string().trim();
 const positiveInt = text.regex(/^\d+$/, 'must be a whole number').transform(Number).refine((n) => n > 0 && n <= Number.MAX_SAFE_INTEGER, 'must be at least 1');
+const wholeNumber = text.regex(/^\d+$/, 'must be a whole number (0 for none)').transform(Number);
 const port = text
   .regex(/^\d+$/, 'must be a port number from 0 to 65535')
   .transform(Number)
@@ -127,6 +128,14 @@ export const VARIABLES = [
   v('POLICY_ASSISTANT_MCP_ALLOWED_ORIGINS', list, '', 'comma-separated Origin headers `/mcp` accepts; default http(s):// each allowed host'),
   v('POLICY_ASSISTANT_MCP_MAX_SESSIONS', positiveInt, '100', 'MCP sessions held at once'),
   v('POLICY_ASSISTANT_MCP_SESSION_IDLE_SECONDS', positiveInt, '1800', 'an idle MCP session is closed after this'),
+  v('POLICY_ASSISTANT_MCP_MAX_SESSIONS_PER_CLIENT', positiveInt, '10', 'MCP sessions one client address holds; its next `initialize` closes its own oldest idle one, never another address\'s'),
+  v('POLICY_ASSISTANT_MAX_IN_FLIGHT', positiveInt, '8', 'answer/search computations (API and MCP together) running at once'),
+  v('POLICY_ASSISTANT_MAX_QUEUED', wholeNumber, '32', 'computations waiting for a slot; past both bounds, 503 with `Retry-After`'),
+  v('POLICY_ASSISTANT_CANCEL_ON_DISCONNECT', flag, '1', 'stop a computation when its client disconnects (`0` only to measure what that saves)'),
+  v('POLICY_ASSISTANT_HEADERS_TIMEOUT_MS', positiveInt, '10000', 'a request\'s headers must arrive within this (checked every second; 408)'),
+  v('POLICY_ASSISTANT_REQUEST_TIMEOUT_MS', positiveInt, '20000', 'the whole request, body included, must arrive within this (408)'),
+  v('POLICY_ASSISTANT_MAX_CONNECTIONS', positiveInt, '1000', 'open connections at once'),
+  v('POLICY_ASSISTANT_MAX_CONNECTIONS_PER_CLIENT', wholeNumber, '64', 'open connections per client address (`0`: no cap; a trusted proxy is exempt); past it, 503'),
   v('POLICY_ASSISTANT_RATE_LIMIT_CHAT', rate, '20/60s', 'per-client-address limit on `/api/chat` (`N/60s`, `N/m`, `N/h`; `off`); over it, 429 with `Retry-After`'),
   v('POLICY_ASSISTANT_RATE_LIMIT_SEARCH', rate, '60/60s', 'the same for `/api/search`'),
   v('POLICY_ASSISTANT_RATE_LIMIT_API', rate, '300/60s', 'the same for clauses, documents and `/mcp`'),
@@ -155,7 +164,17 @@ export interface Config {
   model: { hub: boolean; npm: boolean; hubTimeoutMs: number; npmTimeoutMs: number };
   llm?: LlmConfig;
   corsOrigins: string[];
-  mcp: { token: string; allowedHosts: string[]; allowedOrigins: string[]; maxSessions: number; idleTimeoutMs: number };
+  mcp: { token: string; allowedHosts: string[]; allowedOrigins: string[]; maxSessions: number; maxSessionsPerClient: number; idleTimeoutMs: number };
+  /** Bounds on work and connections (http/overload.ts). */
+  overload: {
+    maxInFlight: number;
+    maxQueued: number;
+    cancelOnDisconnect: boolean;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxConnections: number;
+    maxConnectionsPerClient: number;
+  };
   rateLimits: Record<RouteClass, RateRule | null>;
   trustProxy: TrustProxy;
   adminToken: string;
@@ -213,7 +232,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedHosts: get<string[] | undefined>('POLICY_ASSISTANT_MCP_ALLOWED_HOSTS') ?? [],
       allowedOrigins: get<string[] | undefined>('POLICY_ASSISTANT_MCP_ALLOWED_ORIGINS') ?? [],
       maxSessions: get('POLICY_ASSISTANT_MCP_MAX_SESSIONS'),
+      maxSessionsPerClient: get('POLICY_ASSISTANT_MCP_MAX_SESSIONS_PER_CLIENT'),
       idleTimeoutMs: get<number>('POLICY_ASSISTANT_MCP_SESSION_IDLE_SECONDS') * 1000,
+    },
+    overload: {
+      maxInFlight: get('POLICY_ASSISTANT_MAX_IN_FLIGHT'),
+      maxQueued: get('POLICY_ASSISTANT_MAX_QUEUED'),
+      cancelOnDisconnect: get('POLICY_ASSISTANT_CANCEL_ON_DISCONNECT'),
+      headersTimeoutMs: get('POLICY_ASSISTANT_HEADERS_TIMEOUT_MS'),
+      requestTimeoutMs: get('POLICY_ASSISTANT_REQUEST_TIMEOUT_MS'),
+      maxConnections: get('POLICY_ASSISTANT_MAX_CONNECTIONS'),
+      maxConnectionsPerClient: get('POLICY_ASSISTANT_MAX_CONNECTIONS_PER_CLIENT'),
     },
     rateLimits: {
       chat: get('POLICY_ASSISTANT_RATE_LIMIT_CHAT'),

@@ -57,7 +57,8 @@ export const answerTool = {
   output: AnswerOutput,
 } satisfies ToolDefinition;
 
-export async function answerQuestion(answers: AnswerPipeline, input: AnswerQuestionInput): Promise<Answer> {
+/** `signal`: the caller has gone; the work stops with an AbortedError. */
+export async function answerQuestion(answers: AnswerPipeline, input: AnswerQuestionInput, signal?: AbortSignal): Promise<Answer> {
   // Control characters are dropped as the retriever drops them, so memory keeps what was searched.
-  return answers.answer(validateQuery(input.question), input.conversationId);
+  return answers.answer(validateQuery(input.question), input.conversationId, signal);
 }

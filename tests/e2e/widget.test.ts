@@ -12,8 +12,8 @@ import { buildWidget, focusedInWidget, launchBrowser, listen, screenshot, type B
  * streamed answer, a citation opened to its verbatim clause and its place in the document view,
  * a follow-up surviving a reload, a page with hostile CSS, and a phone-sized screen.
  */
-// Dev-set question B-002, and a follow-up that only makes sense after it.
-const QUESTION = '国外的专利代理所想在北京设个常驻代表处，听说现在是试点，这个试点期限是几年？';
+// A question in our own words (no eval question is copied into tests), and a follow-up that only makes sense after it.
+const QUESTION = '外国专利代理机构在北京设常驻代表机构的试点为期几年？';
 const FOLLOW_UP = '这个试点还包括哪些内容？';
 
 // A host page that hides and restyles every element it can reach; html and body stay rendered,

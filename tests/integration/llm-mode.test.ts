@@ -119,6 +119,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // No answer, in any test, carries the key — not in its text, citations or notices.
+  expect(answers.length).toBeGreaterThan(0);
   for (const a of answers) expect(JSON.stringify(a)).not.toContain(API_KEY);
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));

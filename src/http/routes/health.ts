@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from '../../tools/zod.ts';
 import type { App } from '../../app.ts';
 import { methodNotAllowed } from '../errors.ts';
+import type { WorkStats } from '../overload.ts';
 
 /** The body of /healthz; loose, since parts report state (index repair, conversation store) beside these. */
 export const HealthResponse = z.looseObject({
@@ -34,8 +35,9 @@ export const HealthResponse = z.looseObject({
  * status 'rebuilding' while a damaged index is answered from its intact parts (index.repairing says
  * what, index.serving which arms answer); index.corpus 'differs' when this replica's corpus is not
  * the one the committed index was built from (index.differences says which files and documents).
+ * `load` shows the answer/search work running, waiting, finished, cancelled and refused.
  */
-export function healthRouter(app: App): Router {
+export function healthRouter(app: App, load?: () => WorkStats): Router {
   const startedAt = Date.now();
   const router = Router();
   router
@@ -62,6 +64,7 @@ export function healthRouter(app: App): Router {
         },
         model: { id: model.id, sha256: model.sha256, dims: model.dims },
         answerMode: app.answers.mode,
+        ...(load && { load: load() }),
         startedAt: new Date(startedAt).toISOString(),
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       });
