@@ -143,6 +143,8 @@ export const VARIABLES = [
   v('POLICY_ASSISTANT_RATE_LIMIT_API', rate, '300/60s', 'the same for clauses, documents and `/mcp`'),
   v('POLICY_ASSISTANT_TRUST_PROXY', trustProxy, 'off', 'hops (or addresses) of a reverse proxy whose `X-Forwarded-For` is trusted; set it behind nginx'),
   v('POLICY_ASSISTANT_ADMIN_TOKEN', text, '', 'enables `/admin/reindex` (bearer token) to rebuild the index while serving'),
+  v('POLICY_ASSISTANT_INDEX_ROLE', text.toLowerCase().pipe(z.enum(['writer', 'reader'], { error: 'must be writer or reader' })), 'writer', '`reader`: this replica only loads generations writers commit; it never builds or repairs the index'),
+  v('POLICY_ASSISTANT_INDEX_LOCK_STALE_SECONDS', positiveInt.refine((n) => n >= 5, 'must be at least 5'), '30', 'a writer lock whose heartbeat is older than this is stale (a dead pid on this host is stale at once)'),
   v('POLICY_ASSISTANT_MAX_CONVERSATIONS', positiveInt, '10000', 'conversations held at once'),
   v('POLICY_ASSISTANT_CONVERSATION_TURNS', positiveInt, '20', 'turns kept per conversation'),
   v('POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS', positiveInt, '1800', 'an idle conversation is forgotten after this'),
@@ -180,6 +182,8 @@ export interface Config {
   rateLimits: Record<RouteClass, RateRule | null>;
   trustProxy: TrustProxy;
   adminToken: string;
+  /** Who may write the index folder (index/lock.ts). */
+  index: { role: 'writer' | 'reader'; lockStaleMs: number };
   conversations: ConversationBounds;
   /** Redis for conversations and rate limits; memory when undefined. */
   redisUrl?: string;
@@ -255,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: get<TrustProxy | undefined>('POLICY_ASSISTANT_TRUST_PROXY') ?? false,
     adminToken: get<string | undefined>('POLICY_ASSISTANT_ADMIN_TOKEN') ?? '',
+    index: { role: get('POLICY_ASSISTANT_INDEX_ROLE'), lockStaleMs: get<number>('POLICY_ASSISTANT_INDEX_LOCK_STALE_SECONDS') * 1000 },
     conversations: {
       maxConversations: get('POLICY_ASSISTANT_MAX_CONVERSATIONS'),
       maxTurns: get('POLICY_ASSISTANT_CONVERSATION_TURNS'),
