@@ -38,33 +38,8 @@ export class AppHolder {
 
   constructor(app: App) {
     this.app = app;
-    const current = (): App => this.app;
-    this.live = {
-      get corpus() {
-        return current().corpus;
-      },
-      get embedder() {
-        return current().embedder;
-      },
-      get vectors() {
-        return current().vectors;
-      },
-      get lexical() {
-        return current().lexical;
-      },
-      get retriever() {
-        return current().retriever;
-      },
-      get answers() {
-        return current().answers;
-      },
-      get conversations() {
-        return current().conversations;
-      },
-      get index() {
-        return current().index;
-      },
-    };
+    // A Proxy rather than a getter per field, so a field added to App cannot be forgotten here.
+    this.live = new Proxy({} as App, { get: (_target, field) => this.app[field as keyof App] });
   }
 
   current(): App {
