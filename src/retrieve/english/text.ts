@@ -77,3 +77,15 @@ export function phraseKey(text: string): string {
  * Nearest directory at or above this module that contains `relative`. Works from src/ (vitest, tsx)
  * and from the esbuild bundle in dist/, where import.meta.url points at dist/cli.js.
  */
+
+/** Lookups over a phrase table keyed by space-separated English words (glossary and CC-CEDICT alike). */
+export function phraseTable(map: ReadonlyMap<string, string[]>): { lookup: (key: string) => string[] | undefined; hasWord: (word: string) => boolean; maxWords: number } {
+  const words = new Set<string>();
+  let maxWords = 1;
+  for (const key of map.keys()) {
+    const parts = key.split(' ');
+    maxWords = Math.max(maxWords, parts.length);
+    for (const w of parts) words.add(w);
+  }
+  return { lookup: (key) => map.get(key), hasWord: (word) => words.has(word), maxWords };
+}
