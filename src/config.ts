@@ -131,7 +131,10 @@ export const VARIABLES = [
   v('POLICY_ASSISTANT_RATE_LIMIT_SEARCH', rate, '60/60s', 'the same for `/api/search`'),
   v('POLICY_ASSISTANT_RATE_LIMIT_API', rate, '300/60s', 'the same for clauses, documents and `/mcp`'),
   v('POLICY_ASSISTANT_TRUST_PROXY', trustProxy, 'off', 'hops (or addresses) of a reverse proxy whose `X-Forwarded-For` is trusted; set it behind nginx'),
-  v('POLICY_ASSISTANT_ADMIN_TOKEN', text, '', 'enables `/admin/reindex` (bearer token) to rebuild the index while serving'),
+  v('POLICY_ASSISTANT_ADMIN_TOKEN', text, '', 'enables `/admin/reindex` and `/admin/documents` (bearer token) to rebuild the index and add or remove policies while serving'),
+  v('POLICY_ASSISTANT_UPLOAD_MAX_FILE_BYTES', positiveInt, '33554432', 'largest file `POST /admin/documents` accepts (a PDF or Word file is ingested up to 32 MB); over it, 413'),
+  v('POLICY_ASSISTANT_UPLOAD_MAX_TOTAL_BYTES', positiveInt, '67108864', 'largest upload (all files of one request, held in memory while they are checked); over it, 413'),
+  v('POLICY_ASSISTANT_UPLOAD_MAX_FILES', positiveInt, '20', 'files one `POST /admin/documents` may carry'),
   v('POLICY_ASSISTANT_MAX_CONVERSATIONS', positiveInt, '10000', 'conversations held at once'),
   v('POLICY_ASSISTANT_CONVERSATION_TURNS', positiveInt, '20', 'turns kept per conversation'),
   v('POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS', positiveInt, '1800', 'an idle conversation is forgotten after this'),
@@ -157,6 +160,7 @@ export interface Config {
   rateLimits: Record<RouteClass, RateRule | null>;
   trustProxy: TrustProxy;
   adminToken: string;
+  uploads: { maxFileBytes: number; maxTotalBytes: number; maxFiles: number };
   conversations: ConversationBounds;
   logLevel: string;
   quiet: boolean;
@@ -218,6 +222,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: get<TrustProxy | undefined>('POLICY_ASSISTANT_TRUST_PROXY') ?? false,
     adminToken: get<string | undefined>('POLICY_ASSISTANT_ADMIN_TOKEN') ?? '',
+    uploads: {
+      maxFileBytes: get('POLICY_ASSISTANT_UPLOAD_MAX_FILE_BYTES'),
+      maxTotalBytes: get('POLICY_ASSISTANT_UPLOAD_MAX_TOTAL_BYTES'),
+      maxFiles: get('POLICY_ASSISTANT_UPLOAD_MAX_FILES'),
+    },
     conversations: {
       maxConversations: get('POLICY_ASSISTANT_MAX_CONVERSATIONS'),
       maxTurns: get('POLICY_ASSISTANT_CONVERSATION_TURNS'),
