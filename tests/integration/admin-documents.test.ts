@@ -284,6 +284,18 @@ describe('POST /admin/documents', () => {
     ]);
     expect(all.status).toBe(413);
     expect(((await all.json()) as { error: { message: string } }).error.message).toContain('POLICY_ASSISTANT_UPLOAD_MAX_TOTAL_BYTES');
+    // The same upload streamed without a Content-Length: its bytes are counted as they arrive.
+    const encoded = new Response(form([{ name: 'a.txt', data: part }, { name: 'b.txt', data: part }, { name: 'c.txt', data: part }]));
+    const bytes = new Uint8Array(await encoded.arrayBuffer());
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += 64 * 1024) c.enqueue(bytes.slice(i, i + 64 * 1024));
+        c.close();
+      },
+    });
+    const chunked = await fetch(`${server.url}/admin/documents`, { method: 'POST', headers: { ...auth, 'content-type': encoded.headers.get('content-type')! }, body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(((await chunked.json()) as { error: { message: string } }).error.message).toContain('POLICY_ASSISTANT_UPLOAD_MAX_TOTAL_BYTES');
     const json = await postJson(`${server.url}/admin/documents`, { file: 'x' }, auth);
     expect(json.status).toBe(415);
     const wrongField = await fetch(`${server.url}/admin/documents`, { method: 'POST', headers: auth, body: form([{ name: 'x.txt', data: 'x' }], 'upload') });
