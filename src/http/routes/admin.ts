@@ -56,6 +56,13 @@ export function adminRouter(holder: AppHolder, reloader: AppReloader, opts: Admi
 
   const corpusDir = opts.corpusDir ?? config().corpusDir;
   const upload = uploadParser(opts.uploads ?? config().uploads);
+  // One corpus change at a time: each check must see the files the one before it copied in.
+  let writes: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = writes.then(work);
+    writes = run.catch(() => undefined);
+    return run;
+  };
   // The index follows in the background through the reloader; ?wait=true answers once it is swapped in.
   const reindexAfter = async (req: Request, res: Response, changed: boolean): Promise<ReloadStatus | undefined> => {
     if (!changed) return undefined;
@@ -73,11 +80,7 @@ export function adminRouter(holder: AppHolder, reloader: AppReloader, opts: Admi
       wantsWait(req);
       const files = (req.files as Express.Multer.File[] | undefined) ?? [];
       if (!files.length) throw new HttpError('invalid_input', 'no file received; send multipart/form-data with one or more files under the field "file"');
-      const outcomes = await addToCorpus(
-        corpusDir,
-        files.map((f) => ({ name: f.originalname, bytes: f.buffer })),
-        { replace },
-      );
+      const outcomes = await serially(() => addToCorpus(corpusDir, files.map((f) => ({ name: f.originalname, bytes: f.buffer })), { replace }));
       const added = outcomes.filter((o) => o.status === 'added');
       const index = await reindexAfter(req, res, added.length > 0);
       if (index?.state === 'succeeded') withIndexedDocuments(outcomes, holder);
@@ -93,7 +96,7 @@ export function adminRouter(holder: AppHolder, reloader: AppReloader, opts: Admi
     .route('/admin/documents/:id')
     .delete(async (req, res) => {
       wantsWait(req);
-      const removal = await removeFromCorpus(corpusDir, holder.current().corpus, req.params.id as string);
+      const removal = await serially(() => removeFromCorpus(corpusDir, holder.current().corpus, req.params.id as string));
       const index = await reindexAfter(req, res, true);
       const payload = { removed: removal, index: index && body(index) };
       if (index && index.state !== 'succeeded' && index.state !== 'running')
