@@ -271,6 +271,15 @@ describe('POST /admin/documents', () => {
     expect(await generation()).toBe(generationBefore);
   }, 60_000);
 
+  it('two requests at once with the same new document: one adds it, the other is told it is a copy', async () => {
+    const bikes = ['北京市公共自行车停放管理办法', '第一条 为规范公共自行车停放秩序，制定本办法。', '第二条 公共自行车应当停放在划定的停放区内。', '第三条 本办法自2026年12月1日起施行。'].join('\n');
+    const [a, b] = await Promise.all([upload([{ name: 'bikes-a.txt', data: bikes }]), upload([{ name: 'bikes-b.txt', data: bikes + '\n' }])]);
+    const outcomes = [...((await a.json()) as { files: Outcome[] }).files, ...((await b.json()) as { files: Outcome[] }).files];
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['added', 'skipped']);
+    expect(outcomes.find((o) => o.status === 'skipped')!.reasonCode).toBe('duplicate');
+    expect((await corpusFiles()).filter((f) => f.startsWith('bikes-'))).toHaveLength(1);
+  }, 120_000);
+
   it('answers 413 JSON over the per-file and the total size limit, and 415/400 for a body that is no upload', async () => {
     const big = new Uint8Array(MAX_FILE + 1000).fill(0x41);
     const one = await upload([{ name: 'big.txt', data: big }]);
