@@ -360,6 +360,27 @@ describe('DELETE /admin/documents/:id', () => {
   }, 120_000);
 });
 
+describe('GET /admin/reindex', () => {
+  it('lists what the last job added and which documents it left out as copies, and why', async () => {
+    // A new compilation repeating a document the corpus already holds, beside a new one.
+    const basketball = COMPILATION.split('\n').slice(0, 6);
+    const parks = ['北京市公园夜间开放试行办法', '第一条 为丰富市民夜间休闲生活，制定本办法。', '第二条 试点公园夏季夜间开放至晚十一时。', '第三条 本办法自2026年6月1日起施行。', '北京市园林绿化局', '2026年5月10日'];
+    const res = await upload([{ name: 'evening-compilation.txt', data: [...basketball, ...parks].join('\n') }]);
+    expect(res.status).toBe(201);
+    const [file] = ((await res.json()) as { files: Outcome[] }).files;
+    expect(file).toMatchObject({ status: 'added', documents: [{ title: '北京市公园夜间开放试行办法' }], reason: expect.stringContaining('community-compilation.txt') });
+    const status = (await (await fetch(`${server.url}/admin/reindex`, { headers: auth })).json()) as {
+      state: string;
+      corpus: { added: { file: string }[]; skipped: { file: string; reason: string }[]; duplicates: { file: string; sameAsFile: string; title: string }[]; errors: unknown[] };
+    };
+    expect(status.state).toBe('succeeded');
+    expect(status.corpus.added.map((a) => a.file)).toEqual(['evening-compilation.txt']);
+    expect(status.corpus.duplicates).toEqual([expect.objectContaining({ title: '北京市街头篮球场开放管理办法' })]);
+    expect(status.corpus.skipped).toEqual([{ file: status.corpus.duplicates[0]!.file, reason: expect.stringContaining('the same document as') }]);
+    expect(status.corpus.errors).toEqual([]);
+  }, 120_000);
+});
+
 describe('policy-assistant add', () => {
   it('adds a folder of good and bad files against the running server, reporting each; the server swaps the new generation in', async () => {
     const src = path.join(tmp, 'incoming');
