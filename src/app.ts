@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AnswerPipeline } from './answer/pipeline.ts';
-import { ConversationStore, type ConversationLimits } from './answer/conversations.ts';
+import { MemoryConversationStore, type ConversationLimits } from './answer/conversations.ts';
+import { ConversationIds, loadSecret } from './answer/conversations-ids.ts';
+import { RedisConnection, RedisConversationStore } from './answer/conversations-redis.ts';
+import { Conversations } from './answer/conversations-service.ts';
 import { ExtractiveAnswerer, loadAnswerModel, type AnswerModel } from './answer/extractive.ts';
 import { LlmAnswerer } from './answer/llm.ts';
 import { describeLlmConfig, type LlmConfig } from './answer/llm-config.ts';
@@ -28,7 +31,7 @@ export interface App {
   lexical: LexicalIndex;
   retriever: HybridRetriever;
   answers: AnswerPipeline;
-  conversations: ConversationStore;
+  conversations: Conversations;
   index: { dir: string; stats: IndexStats; model: { id: string; sha256: string; dims: number }; builtAt: string };
 }
 
@@ -39,8 +42,12 @@ export interface AppOptions {
   rebuild?: boolean;
   quiet?: boolean;
   conversationLimits?: Partial<ConversationLimits>;
-  /** A conversation store to keep (a hot swap of the index must not forget conversations). */
-  conversations?: ConversationStore;
+  /** Conversations to keep (a hot swap of the index must not forget them, nor reconnect to Redis). */
+  conversations?: Conversations;
+  /** Redis for conversations and rate limits; by default POLICY_ASSISTANT_REDIS_URL, null for memory. */
+  redisUrl?: string | null;
+  /** Signs conversation ids; by default POLICY_ASSISTANT_SECRET, else the one kept in the cache folder. */
+  secret?: string;
   /** Embedding progress of an index build, in chunks. */
   onIndexProgress?: (done: number, total: number) => void;
   /** An embedder to reuse (tests, benchmarks); otherwise the local model is resolved and loaded. */
@@ -56,6 +63,9 @@ export interface AppOptions {
 const LEXICAL_FILE = 'lexical.json';
 
 export async function openApp(opts: AppOptions = {}): Promise<App> {
+  // Settings first, so a wrong one fails before a long index build; the connection after it, so a
+  // failed build leaves no socket keeping the process alive.
+  const conversationSettings = opts.conversations ? undefined : await readConversationSettings(opts);
   const embedder = opts.embedder ?? (await TransformersEmbedder.create({ modelDir: opts.modelDir, quiet: opts.quiet }));
   const index = await openIndex({
     corpusDir: opts.corpusDir ?? config().corpusDir,
@@ -68,7 +78,7 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   const lexical = await lexicalIndexFor(index.dir, index.store, opts.quiet);
   const ranker = opts.ranker === undefined ? loadRanker() : (opts.ranker ?? undefined);
   const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical, sentences: index.sentences, ranker });
-  const conversations = opts.conversations ?? new ConversationStore(opts.conversationLimits ?? config().conversations);
+  const conversations = opts.conversations ?? (await openConversations(conversationSettings!, opts.quiet));
   const llm = opts.llm === undefined ? config().llm : (opts.llm ?? undefined);
   if (llm) logStatus(`answers: LLM mode, ${describeLlmConfig(llm)} (offline fallback on error or timeout)`, { quiet: opts.quiet });
   const answers = new AnswerPipeline({
@@ -90,6 +100,29 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
     conversations,
     index: { dir: index.dir, stats: index.stats, model: index.manifest.model, builtAt: index.manifest.builtAt },
   };
+}
+
+interface ConversationSettings {
+  limits: Partial<ConversationLimits>;
+  ids: ConversationIds;
+  redisUrl?: string;
+}
+
+async function readConversationSettings(opts: AppOptions): Promise<ConversationSettings> {
+  return {
+    limits: opts.conversationLimits ?? config().conversations,
+    ids: new ConversationIds(opts.secret ?? (await loadSecret(config().cacheDir, config().secret))),
+    redisUrl: opts.redisUrl === undefined ? config().redisUrl : (opts.redisUrl ?? undefined),
+  };
+}
+
+/** The conversation store (Redis or memory) and the id signer. */
+async function openConversations({ limits, ids, redisUrl }: ConversationSettings, quiet?: boolean): Promise<Conversations> {
+  if (!redisUrl) return new Conversations(new MemoryConversationStore(limits), ids);
+  const redis = await RedisConnection.open(redisUrl, {
+    onChange: (ok, error) => logStatus(ok ? 'conversations: Redis connected' : `conversations: Redis unavailable (${error}); answering without history until it is back`, { quiet }),
+  });
+  return new Conversations(new RedisConversationStore(redis, limits), ids, redis);
 }
 
 /** The BM25 index of a generation, saved beside it on first use (building it costs ~0.5 s). */

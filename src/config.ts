@@ -40,6 +40,7 @@ export interface ConversationBounds {
 
 const text = z.string().trim();
 const positiveInt = text.regex(/^\d+$/, 'must be a whole number').transform(Number).refine((n) => n > 0 && n <= Number.MAX_SAFE_INTEGER, 'must be at least 1');
+const wholeNumber = text.regex(/^\d+$/, 'must be a whole number (0 for none)').transform(Number);
 const port = text
   .regex(/^\d+$/, 'must be a port number from 0 to 65535')
   .transform(Number)
@@ -54,6 +55,8 @@ const list = text.transform((v) =>
     .map((s) => s.trim())
     .filter(Boolean),
 );
+const redisUrl = text.refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), 'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
+const secret = text.refine((v) => v.length >= 32, 'must be at least 32 characters (e.g. the output of: openssl rand -base64 32)');
 const url = text.refine((v) => URL.canParse(v), 'must be a URL such as http://localhost:11434/v1');
 const logLevel = text.toLowerCase().pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be fatal, error, warn, info, debug, trace or silent' }));
 
@@ -127,7 +130,15 @@ export const VARIABLES = [
   v('POLICY_ASSISTANT_MCP_ALLOWED_ORIGINS', list, '', 'comma-separated Origin headers `/mcp` accepts; default http(s):// each allowed host'),
   v('POLICY_ASSISTANT_MCP_MAX_SESSIONS', positiveInt, '100', 'MCP sessions held at once'),
   v('POLICY_ASSISTANT_MCP_SESSION_IDLE_SECONDS', positiveInt, '1800', 'an idle MCP session is closed after this'),
-  v('POLICY_ASSISTANT_RATE_LIMIT_CHAT', rate, '20/60s', 'per-client-address limit on `/api/chat` (`N/60s`, `N/m`, `N/h`; `off`); over it, 429 with `Retry-After`'),
+  v('POLICY_ASSISTANT_MCP_MAX_SESSIONS_PER_CLIENT', positiveInt, '10', 'MCP sessions one client address holds; its next `initialize` closes its own oldest idle one, never another address\'s'),
+  v('POLICY_ASSISTANT_MAX_IN_FLIGHT', positiveInt, '8', 'answer/search computations (API and MCP together) running at once'),
+  v('POLICY_ASSISTANT_MAX_QUEUED', wholeNumber, '32', 'computations waiting for a slot; past both bounds, 503 with `Retry-After`'),
+  v('POLICY_ASSISTANT_CANCEL_ON_DISCONNECT', flag, '1', 'stop a computation when its client disconnects (`0` only to measure what that saves)'),
+  v('POLICY_ASSISTANT_HEADERS_TIMEOUT_MS', positiveInt, '10000', 'a request\'s headers must arrive within this (checked every second; 408)'),
+  v('POLICY_ASSISTANT_REQUEST_TIMEOUT_MS', positiveInt, '20000', 'the whole request, body included, must arrive within this (408)'),
+  v('POLICY_ASSISTANT_MAX_CONNECTIONS', positiveInt, '1000', 'open connections at once'),
+  v('POLICY_ASSISTANT_MAX_CONNECTIONS_PER_CLIENT', wholeNumber, '64', 'open connections per client address (`0`: no cap; a trusted proxy is exempt); past it, 503'),
+  v('POLICY_ASSISTANT_RATE_LIMIT_CHAT', rate, '20/60s', 'per-client-address limit on `/api/chat`, a fixed window (`N/60s`, `N/m`, `N/h`; `off`); over it, 429 with `Retry-After`; counted across replicas when `POLICY_ASSISTANT_REDIS_URL` is set'),
   v('POLICY_ASSISTANT_RATE_LIMIT_SEARCH', rate, '60/60s', 'the same for `/api/search`'),
   v('POLICY_ASSISTANT_RATE_LIMIT_API', rate, '300/60s', 'the same for clauses, documents and `/mcp`'),
   v('POLICY_ASSISTANT_TRUST_PROXY', trustProxy, 'off', 'hops (or addresses) of a reverse proxy whose `X-Forwarded-For` is trusted; set it behind nginx'),
@@ -138,7 +149,9 @@ export const VARIABLES = [
   v('POLICY_ASSISTANT_MAX_CONVERSATIONS', positiveInt, '10000', 'conversations held at once'),
   v('POLICY_ASSISTANT_CONVERSATION_TURNS', positiveInt, '20', 'turns kept per conversation'),
   v('POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS', positiveInt, '1800', 'an idle conversation is forgotten after this'),
-  v('POLICY_ASSISTANT_CONVERSATION_MAX_BYTES', positiveInt, '67108864', 'memory all conversations may hold'),
+  v('POLICY_ASSISTANT_CONVERSATION_MAX_BYTES', positiveInt, '67108864', 'memory all conversations may hold (the same bounds apply in Redis)'),
+  v('POLICY_ASSISTANT_REDIS_URL', redisUrl, '', 'Redis (`redis://[user:password@]host:port[/db]`, or `rediss://`) holding conversations and rate-limit counts, shared by all replicas; in memory when unset'),
+  v('POLICY_ASSISTANT_SECRET', secret, '', 'signs conversation ids (HMAC-SHA256; at least 32 characters), the same on every replica; when unset, one is generated and kept in `<cache>/secret`'),
   v('LOG_LEVEL', logLevel, 'info', 'pino JSON logs on stdout; question text only at `debug`; secret values are masked'),
   v('POLICY_ASSISTANT_QUIET', flag, '0', '`1` silences progress output on stderr'),
   v('NODE_ENV', text, '', '`development` allows any CORS origin when `POLICY_ASSISTANT_CORS_ORIGINS` is unset'),
@@ -156,12 +169,26 @@ export interface Config {
   model: { hub: boolean; npm: boolean; hubTimeoutMs: number; npmTimeoutMs: number };
   llm?: LlmConfig;
   corsOrigins: string[];
-  mcp: { token: string; allowedHosts: string[]; allowedOrigins: string[]; maxSessions: number; idleTimeoutMs: number };
+  mcp: { token: string; allowedHosts: string[]; allowedOrigins: string[]; maxSessions: number; maxSessionsPerClient: number; idleTimeoutMs: number };
+  /** Bounds on work and connections (http/overload.ts). */
+  overload: {
+    maxInFlight: number;
+    maxQueued: number;
+    cancelOnDisconnect: boolean;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxConnections: number;
+    maxConnectionsPerClient: number;
+  };
   rateLimits: Record<RouteClass, RateRule | null>;
   trustProxy: TrustProxy;
   adminToken: string;
   uploads: { maxFileBytes: number; maxTotalBytes: number; maxFiles: number };
   conversations: ConversationBounds;
+  /** Redis for conversations and rate limits; memory when undefined. */
+  redisUrl?: string;
+  /** Signs conversation ids; generated under cacheDir when undefined. */
+  secret?: string;
   logLevel: string;
   quiet: boolean;
 }
@@ -181,7 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (input === undefined) continue;
     const parsed = variable.schema.safeParse(input);
     if (parsed.success) values[variable.name] = parsed.data;
-    else problems.push(`${variable.name} ${parsed.error.issues[0]?.message ?? 'is invalid'}${SECRET_NAME.test(variable.name) ? '' : ` (got "${String(raw).slice(0, 60)}")`}`);
+    else problems.push(`${variable.name} ${parsed.error.issues[0]?.message ?? 'is invalid'}${SECRET_NAME.test(variable.name) || variable.name === 'POLICY_ASSISTANT_REDIS_URL' ? '' : ` (got "${String(raw).slice(0, 60)}")`}`);
   }
   if (problems.length) throw new ConfigError(problems.join('; '));
   const get = <T>(name: Name) => values[name] as T;
@@ -213,7 +240,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedHosts: get<string[] | undefined>('POLICY_ASSISTANT_MCP_ALLOWED_HOSTS') ?? [],
       allowedOrigins: get<string[] | undefined>('POLICY_ASSISTANT_MCP_ALLOWED_ORIGINS') ?? [],
       maxSessions: get('POLICY_ASSISTANT_MCP_MAX_SESSIONS'),
+      maxSessionsPerClient: get('POLICY_ASSISTANT_MCP_MAX_SESSIONS_PER_CLIENT'),
       idleTimeoutMs: get<number>('POLICY_ASSISTANT_MCP_SESSION_IDLE_SECONDS') * 1000,
+    },
+    overload: {
+      maxInFlight: get('POLICY_ASSISTANT_MAX_IN_FLIGHT'),
+      maxQueued: get('POLICY_ASSISTANT_MAX_QUEUED'),
+      cancelOnDisconnect: get('POLICY_ASSISTANT_CANCEL_ON_DISCONNECT'),
+      headersTimeoutMs: get('POLICY_ASSISTANT_HEADERS_TIMEOUT_MS'),
+      requestTimeoutMs: get('POLICY_ASSISTANT_REQUEST_TIMEOUT_MS'),
+      maxConnections: get('POLICY_ASSISTANT_MAX_CONNECTIONS'),
+      maxConnectionsPerClient: get('POLICY_ASSISTANT_MAX_CONNECTIONS_PER_CLIENT'),
     },
     rateLimits: {
       chat: get('POLICY_ASSISTANT_RATE_LIMIT_CHAT'),
@@ -233,6 +270,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ttlMs: get<number>('POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS') * 1000,
       maxBytes: get('POLICY_ASSISTANT_CONVERSATION_MAX_BYTES'),
     },
+    redisUrl: get<string | undefined>('POLICY_ASSISTANT_REDIS_URL') || undefined,
+    secret: get<string | undefined>('POLICY_ASSISTANT_SECRET') || undefined,
     logLevel: get('LOG_LEVEL'),
     quiet: get('POLICY_ASSISTANT_QUIET'),
   };

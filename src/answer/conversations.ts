@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
-
 /**
  * Conversation memory: bounded in number of conversations, turns per conversation and total
  * (approximate) bytes, with each stored text cut to a maximum length, and expiring when idle — so
  * a client opening many conversations, or asking for very long answers, cannot exhaust memory.
+ * Stores sit behind the ConversationStore port: this in-process one by default, Redis
+ * (conversations-redis.ts) so replicas share conversations. Ids are issued and signed by
+ * conversations-ids.ts; conversations-service.ts ties the two together for the pipeline.
  */
 export interface Turn {
   question: string;
@@ -38,10 +39,50 @@ export const DEFAULT_LIMITS: ConversationLimits = {
 
 const MAX_DOC_IDS = 20;
 // Per-turn overhead beyond the strings (object, array, map entry), a deliberate overestimate.
-const TURN_OVERHEAD_BYTES = 200;
+export const TURN_OVERHEAD_BYTES = 200;
 
 /** JS strings are UTF-16 in memory: two bytes a code unit, plus the fixed overhead. */
-const turnBytes = (t: Turn): number => TURN_OVERHEAD_BYTES + 2 * (t.question.length + t.searched.length + t.answer.length + t.docIds.reduce((n, id) => n + id.length, 0));
+export const turnBytes = (t: Turn): number => TURN_OVERHEAD_BYTES + 2 * (t.question.length + t.searched.length + t.answer.length + t.docIds.reduce((n, id) => n + id.length, 0));
+
+/** What /healthz shows of a store. */
+export interface StoreStatus {
+  store: 'memory' | 'redis';
+  ok: boolean;
+  /** Live conversations, when the store could be asked. */
+  conversations?: number;
+  bytes?: number;
+  /** Why the store is not ok, in our own words (never a URL or password). */
+  error?: string;
+  /** Since when it has been down. */
+  since?: string;
+}
+
+/**
+ * The port: where turns are kept. A store may fail (a network store that is down); the caller then
+ * answers without history and says so. Ids are opaque here: only server-issued ones reach a store.
+ */
+export interface ConversationStore {
+  readonly kind: 'memory' | 'redis';
+  readonly limits: ConversationLimits;
+  /** The turns of a live conversation, or undefined for an unknown or expired id. */
+  history(id: string): Promise<Turn[] | undefined>;
+  /** Appends a turn (cut to the text bounds), keeping the turn, byte and idle-time bounds. */
+  append(id: string, turn: Turn): Promise<void>;
+  status(): Promise<StoreStatus>;
+  close(): Promise<void>;
+}
+
+/** Copies the turn with every text cut to maxTextChars, so one huge answer cannot take the byte budget. */
+export function boundedTurn(turn: Turn, max: number): Turn {
+  return {
+    question: turn.question.slice(0, max),
+    // rewriteFollowUp reads the end of `searched`, so that is the part kept.
+    searched: turn.searched.slice(-max),
+    answer: turn.answer.length > max ? `${turn.answer.slice(0, max - 1)}…` : turn.answer,
+    docIds: turn.docIds.slice(0, MAX_DOC_IDS),
+    at: turn.at,
+  };
+}
 
 interface Conversation {
   turns: Turn[];
@@ -49,7 +90,9 @@ interface Conversation {
   bytes: number;
 }
 
-export class ConversationStore {
+/** The default store: in this process's memory, lost on restart and not shared between replicas. */
+export class MemoryConversationStore implements ConversationStore {
+  readonly kind = 'memory' as const;
   readonly limits: ConversationLimits;
   // A Map iterates in insertion order; re-inserting on use makes the first entry the least recent.
   private readonly conversations = new Map<string, Conversation>();
@@ -71,23 +114,12 @@ export class ConversationStore {
     return this.storedBytes;
   }
 
-  /** The turns of a live conversation, or [] for an unknown or expired id. */
-  history(id: string): Turn[] {
-    const c = this.conversations.get(id);
-    if (!c) return [];
-    if (this.now() - c.touched > this.limits.ttlMs) {
-      this.remove(id, c);
-      return [];
-    }
-    return c.turns;
+  async history(id: string): Promise<Turn[] | undefined> {
+    return this.live(id)?.turns;
   }
 
-  newId(): string {
-    return randomUUID();
-  }
-
-  append(id: string, turn: Turn): void {
-    const turns = [...this.history(id), this.bounded(turn)].slice(-this.limits.maxTurns);
+  async append(id: string, turn: Turn): Promise<void> {
+    const turns = [...(this.live(id)?.turns ?? []), boundedTurn(turn, this.limits.maxTextChars)].slice(-this.limits.maxTurns);
     const old = this.conversations.get(id);
     if (old) this.remove(id, old);
     const bytes = turns.reduce((n, t) => n + turnBytes(t), 0);
@@ -96,17 +128,19 @@ export class ConversationStore {
     this.evict();
   }
 
-  /** Copies the turn with every text cut to maxTextChars, so one huge answer cannot take the byte budget. */
-  private bounded(turn: Turn): Turn {
-    const max = this.limits.maxTextChars;
-    return {
-      question: turn.question.slice(0, max),
-      // rewriteFollowUp reads the end of `searched`, so that is the part kept.
-      searched: turn.searched.slice(-max),
-      answer: turn.answer.length > max ? `${turn.answer.slice(0, max - 1)}…` : turn.answer,
-      docIds: turn.docIds.slice(0, MAX_DOC_IDS),
-      at: turn.at,
-    };
+  async status(): Promise<StoreStatus> {
+    return { store: 'memory', ok: true, conversations: this.size, bytes: this.storedBytes };
+  }
+
+  async close(): Promise<void> {}
+
+  private live(id: string): Conversation | undefined {
+    const c = this.conversations.get(id);
+    if (c && this.now() - c.touched > this.limits.ttlMs) {
+      this.remove(id, c);
+      return undefined;
+    }
+    return c;
   }
 
   private remove(id: string, c: Conversation): void {

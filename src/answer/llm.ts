@@ -77,7 +77,7 @@ export class LlmAnswerer implements Answerer {
   async answer(input: AnswerInput, signal?: AbortSignal): Promise<Draft> {
     const reply = await invoke(
       this.answerChain,
-      { clauses: renderClauses(input.context), history: renderHistory(input.history), question: input.question, english: input.lang === 'en' },
+      { clauses: renderClauses(input.context), history: renderHistory(input.history), question: escapeBlock(input.question), english: input.lang === 'en' },
       signal,
     );
     return toDraft(reply, input);
@@ -85,7 +85,7 @@ export class LlmAnswerer implements Answerer {
 
   /** A follow-up rewritten as a standalone search query, from the conversation so far. */
   async rewrite(question: string, history: Turn[], signal?: AbortSignal): Promise<string> {
-    return invoke(this.rewriteChain, { question, history: renderHistory(history) }, signal);
+    return invoke(this.rewriteChain, { question: escapeBlock(question), history: renderHistory(history) }, signal);
   }
 }
 
@@ -151,7 +151,7 @@ export function parseModelAnswer(text: string): ModelAnswer {
 
 /** The query alone: first non-empty line, without quotes the model may wrap it in. */
 export function parseRewrite(text: string): string {
-  const query = withoutReasoning(text)
+  const query = unescapeBlock(withoutReasoning(text))
     .split('\n')
     .map((l) => l.trim().replace(/^["“「'`]+|["”」'`]+$/g, '').trim())
     .find(Boolean);
@@ -162,28 +162,42 @@ export function parseRewrite(text: string): string {
 /** Reasoning models (DeepSeek-R1, Qwen3 on Ollama) may put their thinking before the reply. */
 const withoutReasoning = (text: string): string => text.replace(/<think>[\s\S]*?<\/think>/g, '');
 
-function renderClauses(context: ContextClause[]): string {
+/**
+ * Text placed inside a prompt block: the question, earlier turns and clause text. Escaping `&`, `<`
+ * and `>` (and `"` for attributes) means no text can close a block or open a fake one, such as a
+ * `</question>` followed by instructions or a `<clause n="9">` of its own; the prompt says so.
+ * The corpus's Chinese text has no such characters to speak of; quotes are unescaped on return.
+ */
+export function escapeBlock(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export function unescapeBlock(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+}
+
+export function renderClauses(context: ContextClause[]): string {
   return context
     .map((c) => {
       const doc = [c.document.title, c.document.docNumber, c.document.issueDate].filter(Boolean).join('，');
       // The same evidence the offline answerer uses: clauses in the ranker's order, their sentences
       // most similar to the question marked.
       const best = [...(c.sentences ?? [])].sort((a, b) => b.similarity - a.similarity).slice(0, 2);
-      const marked = best.length ? `\n<best_sentences>${best.map((s) => c.clause.text.slice(s.start, s.end)).join(' ')}</best_sentences>` : '';
-      return `<clause n="${c.n}" label="${c.clause.label}" document="${doc}">\n${c.clause.text}${marked}\n</clause>`;
+      const marked = best.length ? `\n<best_sentences>${escapeBlock(best.map((s) => c.clause.text.slice(s.start, s.end)).join(' '))}</best_sentences>` : '';
+      return `<clause n="${c.n}" label="${escapeBlock(c.clause.label)}" document="${escapeBlock(doc)}">\n${escapeBlock(c.clause.text)}${marked}\n</clause>`;
     })
     .join('\n\n');
 }
 
-function renderHistory(history: Turn[]): string {
+export function renderHistory(history: Turn[]): string {
   const recent = history.slice(-HISTORY_TURNS);
   if (!recent.length) return '（无）';
   return recent
     .map((t) => {
       const answer = t.answer.length > HISTORY_ANSWER_CHARS ? `${t.answer.slice(0, HISTORY_ANSWER_CHARS)}…` : t.answer;
-      return `用户：${t.question}\n助手：${answer}`;
+      return `<turn>\n<user>${escapeBlock(t.question)}</user>\n<assistant>${escapeBlock(answer)}</assistant>\n</turn>`;
     })
-    .join('\n\n');
+    .join('\n');
 }
 
 /**
@@ -192,13 +206,13 @@ function renderHistory(history: Turn[]): string {
  * quoted in the sources list, which follows the extractive answer's layout.
  */
 function toDraft(reply: ModelAnswer, input: AnswerInput): Draft {
-  const text = reply.answer.replace(/【(\d+)】/g, '[$1]').trim();
+  const text = unescapeBlock(reply.answer).replace(/【(\d+)】/g, '[$1]').trim();
   if (reply.abstained) {
     const fallback = input.lang === 'en' ? 'The policies in this collection do not answer this question.' : '已收录的政策中没有找到能回答这个问题的条款。';
     return { text: text || fallback, citations: [], abstained: true, notices: [] };
   }
   const byN = new Map(input.context.map((c) => [c.n, c.clause.id]));
-  const proposed: DraftCitation[] = reply.citations.map((c) => ({ n: c.n, clauseId: byN.get(c.n) ?? `not-given:${c.n}`, quote: c.quote }));
+  const proposed: DraftCitation[] = reply.citations.map((c) => ({ n: c.n, clauseId: byN.get(c.n) ?? `not-given:${c.n}`, quote: unescapeBlock(c.quote) }));
   const verified = verifyDraft({ text, citations: proposed, abstained: false, notices: [] }, input.context);
   if (!verified.citations.length) return { text: verified.text, citations: [], abstained: false, notices: [] };
   const en = input.lang === 'en';

@@ -3,8 +3,10 @@ import type { CorpusStore } from '../ingest/store.ts';
 import { isRecordClause } from '../parse/types.ts';
 import { queryTerms } from '../retrieve/evidence.ts';
 import type { HybridRetriever, SearchResult } from '../retrieve/retriever.ts';
-import type { ConversationStore, Turn } from './conversations.ts';
+import type { Turn } from './conversations.ts';
+import { conversationNotice, type Conversations } from './conversations-service.ts';
 import { analyse, isFollowUp } from '../retrieve/question.ts';
+import { abortError, betweenStages, isAborted, throwIfAborted } from '../util/abort.ts';
 import { timeNotices } from './time.ts';
 import type { Answer, AnswerInput, Answerer, ContextClause, Draft, Notice } from './types.ts';
 import { verifyDraft } from './verify.ts';
@@ -21,7 +23,7 @@ export interface PipelineDeps {
   corpus: CorpusStore;
   extractive: Answerer;
   llm?: Answerer;
-  conversations: ConversationStore;
+  conversations: Conversations;
   /** LLM time budget. */
   llmTimeoutMs?: number;
   now?: () => string;
@@ -36,21 +38,24 @@ export class AnswerPipeline {
     return this.deps.llm ? 'llm' : 'extractive';
   }
 
-  async answer(question: string, conversationId?: string): Promise<Answer> {
+  /** `signal` stops the work between stages (an AbortedError) once the asker has gone; nothing is remembered then. */
+  async answer(question: string, conversationId?: string, signal?: AbortSignal): Promise<Answer> {
     const { conversations } = this.deps;
-    const id = conversationId ?? conversations.newId();
-    const history = conversations.history(id);
-    const input = await this.prepare(question, history);
+    const session = await conversations.resume(conversationId);
+    const input = await this.prepare(question, session.history, signal);
+    await betweenStages(signal);
     const { searched, context } = input;
 
-    const notices: Notice[] = [];
+    // First: whether this answer continues the conversation asked for.
+    const notices: Notice[] = session.reason ? [conversationNotice(session.reason, input.lang)] : [];
     let draft: Draft;
     let mode: Answer['mode'] = 'extractive';
     if (this.deps.llm && context.length) {
       try {
-        draft = await withTimeout((signal) => this.deps.llm!.answer(input, signal), this.llmTimeoutMs);
+        draft = await withTimeout((s) => this.deps.llm!.answer(input, s), this.llmTimeoutMs, signal);
         mode = 'llm';
       } catch (e) {
+        if (isAborted(e)) throw e;
         draft = await this.deps.extractive.answer(input);
         notices.push({
           kind: 'llm_fallback',
@@ -79,9 +84,12 @@ export class AnswerPipeline {
     }
     notices.push(...draft.notices);
     const answerText = abstained && !draft.abstained ? abstainText(input) : verified.text;
-    conversations.append(id, { question, searched, answer: answerText, docIds: [...new Set(context.filter((c) => cited.has(c.clause.id)).map((c) => c.document.id))], at: Date.now() });
+    throwIfAborted(signal);
+    const docIds = [...new Set(context.filter((c) => cited.has(c.clause.id)).map((c) => c.document.id))];
+    const recorded = await conversations.record(session.id, { question, searched, answer: answerText, docIds, at: Date.now() });
+    if (!recorded && session.reason !== 'unavailable') notices.unshift(conversationNotice('unavailable', input.lang));
     return {
-      conversationId: id,
+      conversationId: session.id,
       answer: answerText,
       citations: abstained ? [] : verified.citations,
       abstained,
@@ -93,10 +101,10 @@ export class AnswerPipeline {
   }
 
   /** What an answerer is given: the question as searched, the reranked context and its evidence. */
-  async prepare(question: string, history: Turn[]): Promise<AnswerInput> {
-    const searched = await this.searchedFor(question, history);
+  async prepare(question: string, history: Turn[], signal?: AbortSignal): Promise<AnswerInput> {
+    const searched = await this.searchedFor(question, history, signal);
     const analysed = analyse(question);
-    const retrieval = await this.retrieve(searched, analysed.parts);
+    const retrieval = await this.retrieve(searched, analysed.parts, signal);
     const context = withRecord(toContext(retrieval.results), this.deps.corpus);
     const terms = queryTerms(this.deps.lexical, retrieval.searched);
     return { question, searched, analysed, lang: retrieval.lang, context, history, terms: terms.known, unknownTerms: terms.unknown };
@@ -107,22 +115,23 @@ export class AnswerPipeline {
   }
 
   /** A follow-up as searched: rewritten by the LLM when it can, else by the offline heuristic. */
-  private async searchedFor(question: string, history: Turn[]): Promise<string> {
+  private async searchedFor(question: string, history: Turn[], signal?: AbortSignal): Promise<string> {
     const llm = this.deps.llm;
     if (!llm?.rewrite || !history.length) return rewriteFollowUp(question, history);
     try {
-      return await withTimeout((signal) => llm.rewrite!(question, history, signal), this.llmTimeoutMs);
-    } catch {
+      return await withTimeout((s) => llm.rewrite!(question, history, s), this.llmTimeoutMs, signal);
+    } catch (e) {
+      if (isAborted(e)) throw e;
       return rewriteFollowUp(question, history);
     }
   }
 
-  private async retrieve(searched: string, parts: string[]): Promise<{ results: SearchResult[]; lang: 'zh' | 'en'; searched: string }> {
+  private async retrieve(searched: string, parts: string[], signal?: AbortSignal): Promise<{ results: SearchResult[]; lang: 'zh' | 'en'; searched: string }> {
     const { retriever } = this.deps;
-    const whole = await retriever.search(searched, { k: 10 });
+    const whole = await retriever.search(searched, { k: 10, signal });
     if (parts.length < 2) return { results: whole.results, lang: whole.query.lang, searched: whole.query.searched };
     // A question asking several things: retrieve each part and interleave, so every part has evidence.
-    const perPart = await Promise.all(parts.map((p) => retriever.search(p, { k: 5 })));
+    const perPart = await Promise.all(parts.map((p) => retriever.search(p, { k: 5, signal })));
     const merged: SearchResult[] = [];
     for (let i = 0; i < 10; i++) for (const list of [...perPart.map((p) => p.results), whole.results]) if (list[i]) merged.push(list[i]!);
     return { results: merged, lang: whole.query.lang, searched: whole.query.searched };
@@ -165,9 +174,13 @@ function abstainText(input: AnswerInput): string {
   return input.lang === 'en' ? 'The policies in this collection do not answer this question.' : '已收录的政策中没有找到能回答这个问题的条款。';
 }
 
-async function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+/** Runs an LLM call under a time budget; the caller's `outer` signal aborts it too, as an AbortedError. */
+async function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, ms: number, outer?: AbortSignal): Promise<T> {
+  throwIfAborted(outer);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`timed out after ${ms} ms`)), ms);
+  const onAbort = () => controller.abort(abortError(outer!));
+  outer?.addEventListener('abort', onAbort, { once: true });
   try {
     return await Promise.race([
       run(controller.signal),
@@ -175,5 +188,6 @@ async function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, ms: numb
     ]);
   } finally {
     clearTimeout(timer);
+    outer?.removeEventListener('abort', onAbort);
   }
 }

@@ -3,6 +3,7 @@ import type { SentenceEvidence } from '../retrieve/evidence.ts';
 import type { Scores } from '../retrieve/retriever.ts';
 import type { AnalysedQuestion } from '../retrieve/question.ts';
 import type { Turn } from './conversations.ts';
+import type { ConversationReason } from './conversations-service.ts';
 
 /** A retrieved clause offered to an answerer, numbered as the answer may cite it. */
 export interface ContextClause {
@@ -37,6 +38,12 @@ export interface Notice {
   expired: boolean;
   /** ISO date the period ran until, when the text states one. */
   until?: string;
+  /**
+   * For `conversation`: why the id given was not continued (`invalid`: not issued by this server,
+   * made up or tampered with; `unknown`; `expired`), or `unavailable`: the conversation store is
+   * down, so the answer neither used nor kept history.
+   */
+  reason?: ConversationReason;
 }
 
 /** An answerer's output before verification. Markers [n] in text refer to citations. */

@@ -4,7 +4,8 @@ import { print, printJson } from './output.ts';
 
 /** Builds or updates the index explicitly (npm start does it on first run). */
 export async function indexCommand(opts: { rebuild?: boolean; json?: boolean }): Promise<number> {
-  const app = await openApp({ rebuild: opts.rebuild });
+  // No conversations here: never connect to Redis (its socket would keep the command alive).
+  const app = await openApp({ rebuild: opts.rebuild, redisUrl: null });
   const { stats, dir, model } = app.index;
   if (opts.json) printJson({ dir, model, ...stats, documents: app.corpus.documents.length, chunks: app.corpus.chunks.length });
   else
@@ -18,7 +19,7 @@ export async function indexCommand(opts: { rebuild?: boolean; json?: boolean }):
 export async function askCommand(question: string, opts: { json?: boolean; conversation?: string }): Promise<number> {
   const input = parseInput(TOOLS.answer.input, { question, conversationId: opts.conversation });
   const app = await openApp({ quiet: true });
-  const a = await tools(app).answerQuestion(input);
+  const a = await tools(app).answerQuestion(input).finally(() => app.conversations.close());
   if (opts.json) {
     printJson(a);
     return 0;
@@ -38,7 +39,7 @@ export async function askCommand(question: string, opts: { json?: boolean; conve
 export async function searchCommand(query: string, opts: { k?: string; json?: boolean }): Promise<number> {
   // The tool's own schema checks the input (one rule for every edge), before the model is loaded.
   const input = parseInput(TOOLS.search.input, { query, k: opts.k === undefined ? undefined : Number(opts.k) });
-  const app = await openApp({ quiet: true });
+  const app = await openApp({ quiet: true, redisUrl: null });
   const out = await tools(app).searchPolicies(input);
   if (opts.json) printJson(out);
   else {

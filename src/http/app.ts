@@ -6,6 +6,7 @@ import { httpRequests } from './routes/requests.ts';
 import { errorHandler, HttpError, notFound } from './errors.ts';
 import { createLogger, requestLogger } from './logger.ts';
 import { openApiDocument } from './openapi.ts';
+import { overloadSettings, WorkGate, type OverloadSettings, type WorkControl } from './overload.ts';
 import { rateLimitRules, rateLimits, type RateLimitSettings } from './rate-limit.ts';
 import { chatRouter } from './routes/chat.ts';
 import { clausesRouter } from './routes/clauses.ts';
@@ -37,6 +38,10 @@ export interface HttpOptions {
   extraRouters?: express.Router[];
   /** The tools' schemas the routes and /openapi.json derive from (tests vary them). */
   catalogue?: ToolCatalogue;
+  /** Bounds on work and connections; each unset one from the configuration (POLICY_ASSISTANT_MAX_IN_FLIGHT…). */
+  overload?: Partial<OverloadSettings>;
+  /** The gate bounding answer/search work, when it is shared (with /mcp); else one is made from `overload`. */
+  work?: WorkControl;
 }
 
 const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -45,20 +50,23 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
 export function createHttpApp(app: App, opts: HttpOptions = {}): express.Express {
   const catalogue = opts.catalogue ?? TOOLS;
   const t = tools(app, catalogue);
+  const work = opts.work ?? workControl(overloadSettings(opts.overload));
   const http = express();
   http.disable('x-powered-by');
   setTrustProxy(http, opts.trustProxy ?? config().trustProxy);
 
-  http.use(requestLogger(opts.logger ?? createLogger()));
+  const logger = opts.logger ?? createLogger();
+  http.use(requestLogger(logger));
   http.use(securityHeaders());
   http.use(['/api', '/healthz', '/openapi.json', '/mcp'], apiCsp);
   http.use(cors(opts.corsOrigins ?? config().corsOrigins));
   // After CORS, so a widget on another site can read the 429; before parsing, so its body is never read.
-  http.use(rateLimits(rateLimitRules(opts.rateLimits)));
+  http.use(rateLimits(rateLimitRules(opts.rateLimits), { redis: app.conversations.redis, logger }));
 
   http.use('/api', requireJsonBody, express.json({ limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }));
   const requests = httpRequests(catalogue);
-  http.use(chatRouter(t, requests), searchRouter(t, requests), clausesRouter(t, requests), documentsRouter(t, requests), healthRouter(app));
+  // /healthz is never behind the gate: it must answer at once however busy the server is.
+  http.use(chatRouter(t, requests, work), searchRouter(t, requests, work), clausesRouter(t, requests), documentsRouter(t, requests), healthRouter(app, () => work.gate.stats()));
   const spec = openApiDocument(catalogue);
   http.get('/openapi.json', (_req, res) => {
     res.json(spec);
@@ -68,6 +76,11 @@ export function createHttpApp(app: App, opts: HttpOptions = {}): express.Express
   http.use(notFound);
   http.use(errorHandler);
   return http;
+}
+
+/** The gate and cancellation switch the bounded routes share. */
+export function workControl(settings: OverloadSettings): WorkControl {
+  return { gate: new WorkGate(settings), cancelOnDisconnect: settings.cancelOnDisconnect };
 }
 
 function setTrustProxy(http: express.Express, value: TrustProxy): void {

@@ -63,8 +63,9 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   const log = res.locals.log;
   if (internal) log.error({ err }, 'unhandled error');
   else log.debug({ code: body.error.code }, body.error.message);
-  // Headers already went out (a response was half written): the only honest signal left is to cut it.
-  if (res.headersSent) {
+  // Headers already went out (a response was half written): the only honest signal left is to cut
+  // it. Cancelled work (its client left) has nobody to answer either.
+  if (res.headersSent || body.error.code === 'cancelled') {
     res.destroy();
     return;
   }

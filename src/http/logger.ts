@@ -47,6 +47,14 @@ export const PREFIX_CHARS = 24;
 
 export const textPrefix = (s: string): string => (s.length > PREFIX_CHARS ? `${s.slice(0, PREFIX_CHARS)}…` : s);
 
+/**
+ * A user's text (a question, a search query) is personal: it is logged only at debug level, as a
+ * short prefix, so info-level logs of a production server never hold what people asked.
+ */
+export function logUserText(log: Logger, field: 'question' | 'query', text: string): void {
+  log.debug({ [field]: textPrefix(text), chars: text.length }, `${field} received`);
+}
+
 // A client may pass its own id to correlate logs, if it is short and plain.
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -1,7 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { App } from '../app.ts';
 import { NotFoundError, tools, type DocumentView } from '../tools/index.ts';
 import { projectRoot } from '../util/paths.ts';
@@ -14,7 +13,6 @@ import { projectRoot } from '../util/paths.ts';
  */
 export function pagesRouter(app: App): Router {
   const router = Router();
-  const widget = widgetFile(path.join(projectRoot(), 'dist', 'public', 'widget.js'));
 
   router.get('/', (req, res) => {
     sendPage(res, 200, (nonce) => demoPage(app, origin(req), nonce));
@@ -32,37 +30,22 @@ export function pagesRouter(app: App): Router {
     sendPage(res, 200, (nonce) => documentPage(doc, nonce));
   });
 
-  router.get('/widget.js', async (req, res) => {
-    const file = await widget();
-    if (!file) {
-      res.status(503).type('text/plain').send('widget.js is not built; run `npm run build`');
-      return;
-    }
-    // Embedding sites load it by a fixed URL, so it is cached briefly and revalidated by ETag.
-    res.setHeader('Cache-Control', 'public, max-age=300, must-revalidate');
-    res.setHeader('ETag', file.etag);
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    if (req.fresh) {
-      res.status(304).end();
-      return;
-    }
-    res.type('application/javascript; charset=utf-8').send(file.body);
+  // express.static serves the bundle with ETag and Last-Modified and answers revalidation with 304;
+  // embedding sites load it by a fixed URL, so it is cached briefly and revalidated.
+  router.use(
+    express.static(path.join(projectRoot(), 'dist', 'public'), {
+      index: false,
+      maxAge: 300_000,
+      setHeaders: (res) => {
+        res.setHeader('Cache-Control', 'public, max-age=300, must-revalidate');
+        res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      },
+    }),
+  );
+  router.get('/widget.js', (_req, res) => {
+    res.status(503).type('text/plain').send('widget.js is not built; run `npm run build`');
   });
   return router;
-}
-
-/** The built bundle, re-read only when its mtime changes (a rebuild while the server runs). */
-function widgetFile(file: string): () => Promise<{ body: Buffer; etag: string } | undefined> {
-  let cached: { mtimeMs: number; body: Buffer; etag: string } | undefined;
-  return async () => {
-    const info = await stat(file).catch(() => undefined);
-    if (!info) return undefined;
-    if (cached?.mtimeMs !== info.mtimeMs) {
-      const body = await readFile(file);
-      cached = { mtimeMs: info.mtimeMs, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-    }
-    return cached;
-  };
 }
 
 const origin = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
@@ -110,7 +93,10 @@ main{padding-top:20px;padding-bottom:40px}
 .services li{border:1px solid #dde3ea;border-radius:6px;padding:12px;background:#f8fafc}
 .services b{display:block;color:#123f7c}
 .services span{font-size:13px;color:#5f6b7a}
+/* A wide table scrolls inside its own box, so the page itself never gets wider than a phone. */
+.table-scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch;overscroll-behavior-x:contain}
 table{width:100%;border-collapse:collapse;font-size:14px}
+td:first-child{min-width:12em}
 th,td{text-align:left;padding:8px 6px;border-bottom:1px solid #e5e9ef;vertical-align:top}
 th{color:#5f6b7a;font-weight:600;white-space:nowrap}
 td.num{white-space:nowrap;color:#5f6b7a}
@@ -185,12 +171,12 @@ function demoPage(app: App, base: string, nonce: string): string {
 <li><b>智能问答</b><span>回答问题并引用条款原文</span></li>
 </ul></section>
 <section class="card" id="policies"><h2>政策文件库（${docs.length} 件）</h2>
-<table><thead><tr><th scope="col">文件名称</th><th scope="col">文号</th><th scope="col">发布日期</th></tr></thead><tbody>${rows}</tbody></table>
+<div class="table-scroll" role="region" aria-label="政策文件列表" tabindex="0"><table><thead><tr><th scope="col">文件名称</th><th scope="col">文号</th><th scope="col">发布日期</th></tr></thead><tbody>${rows}</tbody></table></div>
 </section>
 </div>
 <aside>
 <section class="card" id="assistant"><h2>智能问答</h2>
-<p>点击页面右下角的“政策问答”按钮提问，例如“全市层面统筹协调、推进北京自贸区建设的是哪个机构？”。每个回答都标注所依据的条款，点击即可查看条款原文。</p>
+<p>点击页面右下角的“政策问答”按钮提问，例如“北京自贸试验区的建设由哪个机构牵头统筹？”。每个回答都标注所依据的条款，点击即可查看条款原文。</p>
 </section>
 <section class="card"><h2>嵌入代码</h2>
 <p>在任意政务网站页面中加入一行代码，即可在右下角显示问答按钮：</p>

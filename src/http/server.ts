@@ -1,10 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { openApp, type App } from '../app.ts';
 import { AppHolder, AppReloader } from '../app-reload.ts';
 import { config } from '../config.ts';
 import { UsageError } from '../errors.ts';
-import { createHttpApp, type HttpOptions } from './app.ts';
+import { createHttpApp, workControl, type HttpOptions } from './app.ts';
+import { overloadSettings, RETRY_AFTER_SECONDS } from './overload.ts';
 import { mcpRouter } from '../mcp/http.ts';
 import { createLogger } from './logger.ts';
 import { pagesRouter } from './pages.ts';
@@ -25,13 +26,24 @@ export interface ServerOptions extends HttpOptions {
 }
 
 const IDLE_SWEEP_MS = 100;
+// node enforces headersTimeout and requestTimeout only when it sweeps its connections (every 30 s
+// by default), so a slow client could hold one for up to 30 s past its timeout; each second instead.
+const TIMEOUT_CHECK_MS = 1000;
 
 export async function startServer(app: App, opts: ServerOptions): Promise<RunningServer> {
   const { port, host, closeGraceMs = 5000, ...http } = opts;
-  const server = createServer(createHttpApp(app, http));
-  // Bounds on slow clients: a request's headers and body must arrive within these.
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 30_000;
+  const limits = overloadSettings(http.overload);
+  // jieba loads its dictionary on first use (~1 s, synchronously): done now, not in a request,
+  // where it would stall every other request and /healthz with it.
+  app.lexical.tokenize('北京市');
+  const express = createHttpApp(app, { ...http, overload: limits, work: http.work ?? workControl(limits) });
+  // Bounds on slow clients: a request's headers, then its whole body, must arrive within these.
+  const overCap = new WeakSet<Socket>();
+  const server = createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (req, res) =>
+    overCap.has(req.socket) ? refuseConnection(res, limits.maxConnectionsPerClient) : express(req, res),
+  );
+  server.maxConnections = limits.maxConnections;
+  capConnectionsPerClient(server, limits.maxConnectionsPerClient, overCap, express.get('trust proxy fn') as (addr: string, i: number) => boolean);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -63,6 +75,34 @@ export async function startServer(app: App, opts: ServerOptions): Promise<Runnin
   };
 }
 
+/**
+ * At most `cap` open connections per remote address, so one client cannot use up maxConnections
+ * for everyone; requests on a connection past the cap get a 503 and the connection is closed. A
+ * trusted proxy carries many clients on its connections and is exempt (its own limits apply).
+ */
+function capConnectionsPerClient(server: Server, cap: number, overCap: WeakSet<Socket>, trusted: (addr: string, i: number) => boolean): void {
+  if (!cap) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const addr = socket.remoteAddress;
+    if (!addr || trusted(addr, 0)) return;
+    const n = (open.get(addr) ?? 0) + 1;
+    // Answered through node's own HTTP handling (never reaching the app), so the 503 is well formed.
+    if (n > cap) return void overCap.add(socket);
+    open.set(addr, n);
+    socket.once('close', () => {
+      const left = (open.get(addr) ?? 1) - 1;
+      if (left > 0) open.set(addr, left);
+      else open.delete(addr);
+    });
+  });
+}
+
+function refuseConnection(res: ServerResponse, cap: number): void {
+  res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' });
+  res.end(JSON.stringify({ error: { code: 'unavailable', message: `at most ${cap} open connections per client address; close some and retry` } }));
+}
+
 // On SIGTERM, running requests and SSE answers get this long to finish before their sockets are cut.
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -84,13 +124,18 @@ export async function serveCommand(opts: { port?: string; host?: string }): Prom
   const reloader = new AppReloader(holder, { ...dirs, logger });
   // Everything is built once over holder.live, so each request reads the App current at the time.
   const app = holder.live;
+  // One gate for the API and /mcp, so answer and search work is bounded across both.
+  const limits = overloadSettings({}, cfg.overload);
+  const work = workControl(limits);
   // The product serves the chat API, the MCP endpoint, the demo and document pages and widget.js.
   const running = await startServer(app, {
     port,
     host,
     logger,
     closeGraceMs: SHUTDOWN_GRACE_MS,
-    extraRouters: [mcpRouter(app), pagesRouter(app), adminRouter(holder, reloader)],
+    overload: limits,
+    work,
+    extraRouters: [mcpRouter(app, { work }), pagesRouter(app), adminRouter(holder, reloader)],
   });
   reloader.watch();
   process.stderr.write(`policy-assistant: serving on ${running.url} (API description at ${running.url}/openapi.json)\n`);
@@ -103,6 +148,7 @@ export async function serveCommand(opts: { port?: string; host?: string }): Prom
   reloader.close();
   await running.close();
   await reloader.settled();
+  await holder.current().conversations.close();
   logger.info('stopped');
   return 0;
 }

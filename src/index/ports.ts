@@ -7,8 +7,11 @@ export interface Embedder {
   /** sha256 of the model weights, recorded in the index manifest. */
   readonly modelSha256: string;
   readonly dims: number;
-  /** Short user queries: the bge retrieval instruction is prefixed. Vectors are L2-normalised. */
-  embedQueries(texts: string[]): Promise<Float32Array[]>;
+  /**
+   * Short user queries: the bge retrieval instruction is prefixed. Vectors are L2-normalised. A
+   * call still queued when `signal` aborts is dropped and rejects with an AbortedError.
+   */
+  embedQueries(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
   /** Passages: embedded as given, in batches. Vectors are L2-normalised. */
   embedPassages(texts: string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]>;
 }

@@ -1,8 +1,10 @@
 /**
  * MCP over Streamable HTTP at /mcp, as an express Router to mount on the API server. One McpServer
  * and transport per session, as the SDK recommends: the transport is created on `initialize`, found
- * again by its Mcp-Session-Id header, and dropped on DELETE, when idle too long, or when the session
- * limit is reached (least recently used first).
+ * again by its Mcp-Session-Id header, and dropped on DELETE, when idle too long, or when a session
+ * limit is reached. Each client address holds at most `maxSessionsPerClient`: past it, the address's
+ * own least recently used idle session makes room, never another address's. When all `maxSessions`
+ * are taken, the idle session least recently used by the address holding the most goes.
  *
  * DNS-rebinding protection is middleware here rather than the transport's own
  * enableDnsRebindingProtection/allowedHosts/allowedOrigins options, which SDK 1.32 deprecates in
@@ -15,6 +17,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.ts';
 import { config } from '../config.ts';
+import { admitOrRefuse, clientSignal, OverloadedError, type WorkControl } from '../http/overload.ts';
+import { isAborted } from '../util/abort.ts';
 import { createMcpServer } from './server.ts';
 
 export interface McpHttpOptions {
@@ -30,9 +34,16 @@ export interface McpHttpOptions {
   token?: string;
   /** Sessions kept at once. Default: env POLICY_ASSISTANT_MCP_MAX_SESSIONS, else 100. */
   maxSessions?: number;
+  /** Sessions one client address keeps at once. Default: POLICY_ASSISTANT_MCP_MAX_SESSIONS_PER_CLIENT (src/config.ts). */
+  maxSessionsPerClient?: number;
   /** A session without requests this long is closed. Default: env POLICY_ASSISTANT_MCP_SESSION_IDLE_SECONDS × 1000, else 30 minutes. */
   idleTimeoutMs?: number;
+  /** The API's gate: answer_question and search_policies calls wait for (or are refused) a slot with the API's own work. */
+  work?: WorkControl;
 }
+
+/** Tool calls that compute (retrieval, answering), as against reading a clause or listing documents. */
+const BOUNDED_TOOLS = new Set(['answer_question', 'search_policies']);
 
 const MAX_BODY = '1mb';
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
@@ -43,6 +54,8 @@ interface Session {
   lastSeen: number;
   /** Requests in flight: a session at work is never expired or evicted. */
   active: number;
+  /** The client address that opened it (req.ip, so behind a trusted proxy the forwarded one). */
+  client: string;
 }
 
 export function mcpRouter(app: App, opts: McpHttpOptions = {}): express.Router {
@@ -51,6 +64,7 @@ export function mcpRouter(app: App, opts: McpHttpOptions = {}): express.Router {
   const allowedOrigins = opts.allowedOrigins ?? nonEmpty(cfg.allowedOrigins);
   const token = opts.token ?? cfg.token;
   const maxSessions = opts.maxSessions ?? cfg.maxSessions;
+  const maxPerClient = opts.maxSessionsPerClient ?? cfg.maxSessionsPerClient;
   const idleTimeoutMs = opts.idleTimeoutMs ?? cfg.idleTimeoutMs;
 
   const sessions = new Map<string, Session>();
@@ -66,14 +80,31 @@ export function mcpRouter(app: App, opts: McpHttpOptions = {}): express.Router {
   // unref: the sweeper must not keep a process (or a test run) alive.
   setInterval(sweep, Math.min(idleTimeoutMs, 60_000)).unref();
 
-  /** Makes room for one more session; false when every session is busy. */
-  const makeRoom = (): boolean => {
+  const leastRecent = (entries: [string, Session][]): [string, Session] | undefined =>
+    entries.filter(([, s]) => s.active === 0).sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0];
+
+  /** Makes room for one more session of `client`; a reason when it cannot (every candidate is busy). */
+  const makeRoom = (client: string): string | undefined => {
     sweep();
-    if (sessions.size < maxSessions) return true;
-    const idle = [...sessions].filter(([, s]) => s.active === 0).sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0];
-    if (!idle) return false;
-    close(...idle);
-    return true;
+    const own = [...sessions].filter(([, s]) => s.client === client);
+    if (own.length >= maxPerClient) {
+      const idle = leastRecent(own);
+      if (!idle) return `this client address already has ${maxPerClient} MCP sessions at work; close one (DELETE /mcp) or try again shortly`;
+      close(...idle);
+      return undefined;
+    }
+    if (sessions.size < maxSessions) return undefined;
+    // Full: the heaviest holder gives up its least recently used idle session.
+    const held = new Map<string, [string, Session][]>();
+    for (const entry of sessions) held.set(entry[1].client, [...(held.get(entry[1].client) ?? []), entry]);
+    for (const group of [...held.values()].sort((a, b) => b.length - a.length)) {
+      const idle = leastRecent(group);
+      if (idle) {
+        close(...idle);
+        return undefined;
+      }
+    }
+    return `Too many active MCP sessions (${maxSessions}); try again shortly`;
   };
 
   const serve = async (s: Session, req: Request, res: Response): Promise<void> => {
@@ -94,12 +125,15 @@ export function mcpRouter(app: App, opts: McpHttpOptions = {}): express.Router {
     if (id) {
       const s = sessions.get(id);
       if (!s) return rpcError(res, 404, -32001, 'Session not found (it expired or was closed); start a new session with initialize');
+      if (opts.work && computes(req.body)) return bounded(opts.work, s, req, res);
       return serve(s, req, res);
     }
     if (!isInitializeRequest(req.body)) return rpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; start a session with an initialize request');
-    if (!makeRoom()) {
+    const client = req.ip ?? req.socket.remoteAddress ?? '';
+    const refused = makeRoom(client);
+    if (refused) {
       res.setHeader('Retry-After', '30');
-      return rpcError(res, 503, -32000, `Too many active MCP sessions (${maxSessions}); try again shortly`);
+      return rpcError(res, 503, -32000, refused);
     }
     const server = createMcpServer(app);
     const session: Session = {
@@ -112,6 +146,7 @@ export function mcpRouter(app: App, opts: McpHttpOptions = {}): express.Router {
       }),
       lastSeen: Date.now(),
       active: 0,
+      client,
     };
     session.transport.onclose = () => {
       const sid = session.transport.sessionId;
@@ -119,6 +154,28 @@ export function mcpRouter(app: App, opts: McpHttpOptions = {}): express.Router {
     };
     await server.connect(session.transport);
     return serve(session, req, res);
+  };
+
+  /** A computing tool call holds a slot of the shared gate until its response is done. */
+  const bounded = async (work: WorkControl, s: Session, req: Request, res: Response): Promise<void> => {
+    // The signal drops a call still waiting for its slot when its client leaves.
+    const signal = clientSignal(res, work.cancelOnDisconnect);
+    let admitted;
+    try {
+      admitted = admitOrRefuse(work.gate, res, signal);
+    } catch (e) {
+      if (e instanceof OverloadedError) return rpcError(res, 503, -32000, `Server busy: ${e.message}`);
+      throw e;
+    }
+    const done = new Promise<void>((resolve) => res.once('close', resolve));
+    await admitted
+      .run(async () => {
+        await serve(s, req, res);
+        await done;
+      })
+      .catch((e: unknown) => {
+        if (!isAborted(e)) throw e;
+      });
   };
 
   // GET opens the server-to-client SSE stream; DELETE ends the session. Both need a session.
@@ -185,6 +242,14 @@ function guarded(handler: RequestHandler): RequestHandler {
       if (!res.headersSent) rpcError(res, 500, -32603, 'Internal error; the server logged it');
     }
   };
+}
+
+function computes(body: unknown): boolean {
+  const calls = Array.isArray(body) ? body : [body];
+  return calls.some((m) => {
+    const c = m as { method?: unknown; params?: { name?: unknown } } | null;
+    return c?.method === 'tools/call' && typeof c.params?.name === 'string' && BOUNDED_TOOLS.has(c.params.name);
+  });
 }
 
 const nonEmpty = (items: string[]): string[] | undefined => (items.length ? items.map((s) => s.toLowerCase()) : undefined);

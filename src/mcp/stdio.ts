@@ -25,5 +25,7 @@ export async function mcpCommand(): Promise<number> {
   console.log = console.info = console.debug = console.error;
   const app = await openApp();
   await runStdioServer(app);
+  // A Redis connection would otherwise keep the process alive after the session.
+  await app.conversations.close();
   return 0;
 }

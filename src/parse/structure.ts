@@ -203,12 +203,14 @@ function regulationUnits(paras: Paragraph[]): Unit[] {
       current = null;
       continue;
     }
-    // Articles are numbered in order; a "第X条" out of order is a cross-reference that starts a line.
-    if (m?.kind === 'tiao' && m.n > lastArticle) {
-      lastArticle = m.n;
+    // Articles are numbered in order (an inserted 第X条之一 after 第X条); a "第X条" out of order is a
+    // cross-reference that starts a line.
+    const order = m?.kind === 'tiao' ? m.n * 100 + (m.sub ?? 0) : 0;
+    if (m?.kind === 'tiao' && order > lastArticle) {
+      lastArticle = order;
       current = {
         number: m.text,
-        key: `a${m.n}`,
+        key: m.sub ? `a${m.n}.${m.sub}` : `a${m.n}`,
         headingPath: headings.map((h) => h.text),
         pathNumbers: headings.map((h) => matchMarker(h.text)!.text),
         paras: [p],

@@ -2,6 +2,7 @@ import type { Chunk } from '../chunk/chunk.ts';
 import type { Embedder, LexicalIndex, VectorStore } from '../index/ports.ts';
 import type { Clause, PolicyDocument } from '../parse/types.ts';
 import type { SentenceIndex } from '../index/sentences.ts';
+import { betweenStages, throwIfAborted } from '../util/abort.ts';
 import type { CorpusStore } from '../ingest/store.ts';
 import { matchesFilter, type DocumentFilter } from './filters.ts';
 import { expandColloquial } from './colloquial/expand.ts';
@@ -28,6 +29,8 @@ export interface SearchOptions {
   filters?: SearchFilters;
   /** Retrieval arm(s) to use; hybrid unless comparing. */
   mode?: 'hybrid' | 'dense' | 'lexical';
+  /** Stops the search between stages (an AbortedError) once its caller has gone. */
+  signal?: AbortSignal;
 }
 
 export interface Scores {
@@ -114,6 +117,8 @@ export class HybridRetriever {
 
   async search(rawQuery: string, opts: SearchOptions = {}): Promise<SearchOutcome> {
     const original = validateQuery(rawQuery);
+    const { signal } = opts;
+    throwIfAborted(signal);
     const k = Math.min(Math.max(1, Math.floor(opts.k ?? 10)), MAX_K);
     const { corpus, embedder, vectors, lexical } = this.deps;
     const lang = isMostlyEnglish(original) ? 'en' : 'zh';
@@ -131,7 +136,8 @@ export class HybridRetriever {
 
     const depth = Math.max(this.fusion.depth, k);
     const mode = opts.mode ?? 'hybrid';
-    const queryVector = mode === 'lexical' ? undefined : (await embedder.embedQueries([searched]))[0]!;
+    const queryVector = mode === 'lexical' ? undefined : (await embedder.embedQueries([searched], signal))[0]!;
+    await betweenStages(signal);
     const [dense, lex] = await Promise.all([
       queryVector ? vectors.search(queryVector, depth, filter) : [],
       mode === 'dense' ? [] : lexical.search(lexicalQuery, depth, filter),
@@ -187,8 +193,10 @@ export class HybridRetriever {
     }
     const { ranker, sentences } = this.deps;
     if (!ranker || !sentences || !queryVector || mode !== 'hybrid') return { results: this.collapse(ranked, k), query: outcomeQuery };
+    await betweenStages(signal);
     const pool = this.collapse(ranked, Math.max(k, RERANK_POOL));
     const q = queryEvidence(sentences, lexical, queryVector, original, searched);
+    await betweenStages(signal);
     const evidence = pool.map((r) => sentenceEvidence(sentences, q, r.clause.id));
     const rows = candidateFeatures(pool, evidence, q);
     const withFeatures = pool.map((r, i) => ({ ...r, sentences: evidence[i], features: rows[i] }));

@@ -18,9 +18,11 @@ export type MarkerKind =
 
 export interface Marker {
   kind: MarkerKind;
-  /** The marker as written, e.g. "第十五条", "（一）", "1." */
+  /** The marker as written, e.g. "第十五条", "第十五条之一", "（一）", "1." */
   text: string;
   n: number;
+  /** An inserted article's 之N: "第十五条之一" is n 15, sub 1, and follows 第十五条. */
+  sub?: number;
   /** Length of marker plus the whitespace after it. */
   length: number;
 }
@@ -29,7 +31,7 @@ const PATTERNS: [MarkerKind, RegExp][] = [
   ['bian', new RegExp(`^第([${CN}\\d]+)编(?=[\\s\\u3000]|$)`)],
   ['zhang', new RegExp(`^第([${CN}\\d]+)章(?=[\\s\\u3000]|$|[^，。、的])`)],
   ['jie', new RegExp(`^第([${CN}\\d]+)节(?=[\\s\\u3000]|$)`)],
-  ['tiao', new RegExp(`^第([${CN}\\d]+)条(?![例款件])`)],
+  ['tiao', new RegExp(`^第([${CN}\\d]+)条(?:之([${CN}]+))?(?![例款件])`)],
   ['bufen', new RegExp(`^第([${CN}\\d]+)部分`)],
   ['cn', new RegExp(`^([${CN}]+)[、．.](?![\\d])`)],
   ['cnParen', new RegExp(`^[（(]([${CN}]+)[)）]`)],
@@ -45,7 +47,9 @@ export function matchMarker(text: string): Marker | null {
     if (!m) continue;
     const ws = /^[\s\u3000]*/.exec(text.slice(m[0].length))![0].length;
     const n = kind === 'circled' ? '①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳'.indexOf(m[1]!) + 1 : parseNumber(m[1]!);
-    return { kind, text: m[0], n, length: m[0].length + ws };
+    const marker: Marker = { kind, text: m[0], n, length: m[0].length + ws };
+    if (kind === 'tiao' && m[2]) marker.sub = parseNumber(m[2]);
+    return marker;
   }
   return null;
 }

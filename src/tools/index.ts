@@ -45,8 +45,8 @@ const need = <T>(dep: T | undefined, what: string): T => {
 /** The tools over one set of deps; `catalogue` is the schemas they validate with (tests vary it). */
 export function tools(deps: ToolDeps, catalogue: ToolCatalogue = TOOLS) {
   return {
-    searchPolicies: (input: z.input<ToolCatalogue['search']['input']>) => searchPolicies(need(deps.retriever, 'search'), parseInput(catalogue.search.input, input)),
-    answerQuestion: (input: z.input<ToolCatalogue['answer']['input']>) => answerQuestion(need(deps.answers, 'answering'), parseInput(catalogue.answer.input, input)),
+    searchPolicies: (input: z.input<ToolCatalogue['search']['input']>, signal?: AbortSignal) => searchPolicies(need(deps.retriever, 'search'), parseInput(catalogue.search.input, input), signal),
+    answerQuestion: (input: z.input<ToolCatalogue['answer']['input']>, signal?: AbortSignal) => answerQuestion(need(deps.answers, 'answering'), parseInput(catalogue.answer.input, input), signal),
     getClause: (input: z.input<ToolCatalogue['clause']['input']>) => getClause(deps.corpus, parseInput(catalogue.clause.input, input)),
     getClauseWithNeighbours: (input: z.input<ToolCatalogue['clause']['input']>) => getClauseWithNeighbours(deps.corpus, parseInput(catalogue.clause.input, input)),
     listDocuments: (input: z.input<ToolCatalogue['listDocuments']['input']> = {}) => listDocuments(deps.corpus, parseInput(catalogue.listDocuments.input, input)),

@@ -70,8 +70,8 @@ export const searchTool = {
   output: SearchOutput,
 } satisfies ToolDefinition;
 
-export async function searchPolicies(retriever: HybridRetriever, input: SearchInput): Promise<SearchResponse> {
-  const out = await retriever.search(input.query, { k: input.k ?? 10, filters: input.filters });
+export async function searchPolicies(retriever: HybridRetriever, input: SearchInput, signal?: AbortSignal): Promise<SearchResponse> {
+  const out = await retriever.search(input.query, { k: input.k ?? 10, filters: input.filters, signal });
   return {
     results: out.results.map(({ chunk, clause, document, scores }) => ({
       id: chunk.id,

@@ -17,32 +17,37 @@ button{cursor:pointer}
 svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round;flex:none}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 
-.launcher{position:fixed;right:24px;bottom:24px;z-index:2147483000;display:flex;align-items:center;gap:8px;padding:12px 20px;border:0;border-radius:999px;
+.launcher{position:fixed;right:24px;bottom:24px;z-index:2147483000;display:flex;align-items:center;gap:8px;padding:12px 20px;border:0;border-radius:999px;max-width:calc(100vw - 32px);white-space:nowrap;
   background:var(--c);color:#fff;font-size:16px;font-weight:600;box-shadow:0 6px 20px rgba(18,63,124,.35)}
 .launcher:hover{background:var(--c-dark)}
 
 .panel{display:flex;flex-direction:column;background:#fff;overflow:hidden;position:relative}
-.floating .panel{position:fixed;right:24px;bottom:92px;z-index:2147483001;width:420px;height:min(680px,calc(100vh - 116px));
+.floating .panel{position:fixed;right:24px;bottom:92px;z-index:2147483001;width:420px;max-width:calc(100vw - 48px);height:min(680px,calc(100vh - 116px));
   border-radius:12px;box-shadow:0 12px 40px rgba(15,30,60,.28);border:1px solid var(--line)}
 .inline .panel{width:100%;height:var(--pa-height,620px);max-height:90vh;border:1px solid var(--line);border-radius:8px}
+/* A phone: the panel is the whole screen, never wider than it even on a host page that overflows. */
 @media (max-width:520px){
-  .floating .panel{inset:0;width:100%;height:100%;border-radius:0;border:0}
+  .floating .panel{inset:0 auto auto 0;width:100vw;max-width:100vw;height:100vh;height:100dvh;border-radius:0;border:0}
   .floating.open .launcher{display:none}
+  /* placed from the top left in screen units: a host page wider than the screen widens the box
+     that right/bottom measure from, and would push the button off screen */
+  .launcher{right:auto;bottom:auto;left:calc(100vw - 16px);top:calc(100vh - 16px);top:calc(100dvh - 16px);transform:translate(-100%,-100%)}
 }
 
 .head{display:flex;align-items:center;gap:8px;padding:12px 12px 12px 16px;background:linear-gradient(90deg,var(--c-dark),var(--c));color:#fff;flex:none}
 .head .titles{flex:1;min-width:0}
 .head h2{margin:0;font-size:17px;font-weight:600;line-height:1.3}
 .head p{margin:0;font-size:12px;opacity:.85}
-.head button{display:flex;align-items:center;gap:4px;border:1px solid rgba(255,255,255,.45);background:transparent;color:#fff;border-radius:6px;padding:5px 10px;font-size:13px;white-space:nowrap}
+.head button{flex:none;display:flex;align-items:center;gap:4px;border:1px solid rgba(255,255,255,.45);background:transparent;color:#fff;border-radius:6px;padding:5px 10px;font-size:13px;white-space:nowrap}
 .head button:hover{background:rgba(255,255,255,.15)}
 .head .close{padding:5px}
 
 .log{position:relative;flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:14px;background:#f6f8fb;overscroll-behavior:contain}
 .welcome{color:var(--muted);font-size:14px}
 .welcome p{margin:0 0 10px}
-.starters{display:flex;flex-direction:column;gap:8px;margin:0;padding:0;list-style:none}
-.starters button{width:100%;text-align:left;border:1px solid var(--line);background:#fff;border-radius:8px;padding:9px 12px;color:var(--c-dark);font-size:14px}
+.starters{display:flex;flex-direction:column;flex-wrap:wrap;gap:8px;margin:0;padding:0;list-style:none}
+.starters li{min-width:0;max-width:100%}
+.starters button{width:100%;white-space:normal;overflow-wrap:anywhere;text-align:left;border:1px solid var(--line);background:#fff;border-radius:8px;padding:9px 12px;color:var(--c-dark);font-size:14px}
 .starters button:hover{border-color:var(--c);background:var(--c-soft)}
 
 .msg{max-width:100%}
@@ -65,6 +70,7 @@ svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 .chip{display:flex;gap:6px;width:100%;text-align:left;border:1px solid #c9d8ee;background:var(--c-soft);color:var(--c-dark);border-radius:8px;padding:6px 10px;font-size:13px;line-height:1.5}
 .chip:hover{border-color:var(--c);background:#dde9f8}
 .chip b{flex:none;color:var(--c)}
+.chip span{min-width:0;overflow-wrap:anywhere}
 .chip.related{background:#f3f4f6;border-color:var(--line);color:#374151}
 
 .notices{list-style:none;margin:10px 0 0;padding:0;display:flex;flex-direction:column;gap:6px;font-size:13px}
@@ -80,9 +86,9 @@ svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 .error button:hover{background:#991b1b}
 
 .form{display:flex;gap:8px;padding:10px 12px;border-top:1px solid var(--line);background:#fff;flex:none;align-items:flex-end}
-.form textarea{flex:1;resize:none;min-height:42px;max-height:120px;border:1px solid var(--line);border-radius:8px;padding:9px 10px;line-height:1.45;font-size:15px;background:#fff}
+.form textarea{flex:1;min-width:0;resize:none;min-height:42px;max-height:120px;border:1px solid var(--line);border-radius:8px;padding:9px 10px;line-height:1.45;font-size:15px;background:#fff}
 .form textarea:focus{border-color:var(--c);outline:none;box-shadow:0 0 0 3px rgba(26,86,168,.18)}
-.form button{display:flex;align-items:center;gap:4px;height:42px;border:0;border-radius:8px;background:var(--c);color:#fff;padding:0 14px;font-weight:600}
+.form button{flex:none;white-space:nowrap;display:flex;align-items:center;gap:4px;height:42px;border:0;border-radius:8px;background:var(--c);color:#fff;padding:0 14px;font-weight:600}
 .form button:disabled{background:#9fb4d4;cursor:not-allowed}
 .foot{margin:0;padding:0 12px 8px;font-size:11px;color:var(--muted);background:#fff;flex:none}
 

@@ -257,7 +257,9 @@ export class AssistantWidget {
     if (a.notices.length) {
       const list = h('ul', { class: 'notices' });
       for (const n of a.notices) {
-        list.append(h('li', { class: n.expired ? 'notice expired' : 'notice' }, h('strong', {}, n.expired ? `⚠ ${t.noticeExpired}` : t.noticeInfo), h('span', {}, n.text)));
+        // About the conversation itself (a new one started, memory unavailable), not a measure's validity.
+        if (n.kind === 'conversation') list.append(h('li', { class: 'notice conversation' }, h('strong', {}, t.noticeConversation), h('span', {}, n.text)));
+        else list.append(h('li', { class: n.expired ? 'notice expired' : 'notice' }, h('strong', {}, n.expired ? `⚠ ${t.noticeExpired}` : t.noticeInfo), h('span', {}, n.text)));
       }
       view.append(list);
     }

@@ -4,7 +4,7 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { ROOT } from '../helpers.ts';
 
 /** Shared set-up of the end-to-end tests: Debian's Chromium, a local HTTP server, the built widget. */
@@ -37,8 +37,8 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Chromium with a fresh profile, removed on close. */
-export async function launchBrowser(): Promise<Browser> {
+/** Chromium with a fresh profile, removed on close; `device` emulates another screen (a phone). */
+export async function launchBrowser(device: Pick<BrowserContextOptions, 'viewport' | 'isMobile' | 'hasTouch' | 'deviceScaleFactor'> = {}): Promise<Browser> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'pa-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -46,6 +46,7 @@ export async function launchBrowser(): Promise<Browser> {
     args: ARGS,
     viewport: { width: 1280, height: 860 },
     locale: 'zh-CN',
+    ...device,
   });
   return {
     context,

@@ -12,8 +12,8 @@ import { buildWidget, focusedInWidget, launchBrowser, listen, screenshot, type B
  * streamed answer, a citation opened to its verbatim clause and its place in the document view,
  * a follow-up surviving a reload, a page with hostile CSS, and a phone-sized screen.
  */
-// Dev-set question B-002, and a follow-up that only makes sense after it.
-const QUESTION = '国外的专利代理所想在北京设个常驻代表处，听说现在是试点，这个试点期限是几年？';
+// A question in our own words (no eval question is copied into tests), and a follow-up that only makes sense after it.
+const QUESTION = '外国专利代理机构在北京设常驻代表机构的试点为期几年？';
 const FOLLOW_UP = '这个试点还包括哪些内容？';
 
 // A host page that hides and restyles every element it can reach; html and body stay rendered,
@@ -152,7 +152,8 @@ describe('widget on the demo page', () => {
     const bodies: { conversationId?: string }[] = [];
     page.on('request', (r) => r.url().endsWith('/api/chat') && bodies.push(r.postDataJSON() as { conversationId?: string }));
     await ask(page, FOLLOW_UP, 1);
-    expect(bodies[0]?.conversationId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+    // The id the server issued and signed, sent back as it was.
+    expect(bodies[0]?.conversationId).toMatch(/^[A-Za-z0-9_-]{27}\.[A-Za-z0-9_-]{43}$/);
     const before = await page.locator('policy-assistant .log').textContent();
 
     await page.reload();
@@ -171,6 +172,34 @@ describe('widget on the demo page', () => {
     await page.reload();
     await w.panel.waitFor();
     expect(await w.answers.count()).toBe(0);
+    await page.close();
+  });
+
+  it('keeps the id the server returns, and shows a plain notice when a stored id is no longer valid', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/`);
+    const w = widget(page);
+    await w.launcher.click();
+    await ask(page, QUESTION, 0);
+    const stored = () =>
+      page.evaluate(() => {
+        const key = Object.keys(sessionStorage).find((k) => k.startsWith('policy-assistant:'))!;
+        return { key, saved: JSON.parse(sessionStorage.getItem(key)!) as { conversationId: string } };
+      });
+    const { key, saved } = await stored();
+    // As if the server's secret had changed: the stored id no longer verifies.
+    const stale = `${saved.conversationId.slice(0, -1)}${saved.conversationId.endsWith('A') ? 'B' : 'A'}`;
+    await page.evaluate(([k, v]) => sessionStorage.setItem(k!, v!), [key, JSON.stringify({ ...saved, conversationId: stale })]);
+    await page.reload();
+    await w.panel.waitFor();
+    await ask(page, FOLLOW_UP, 1);
+    const notice = w.answers.nth(1).locator('.notice.conversation');
+    expect(await notice.textContent()).toBe('对话这个对话编号不是本服务签发的，已开始新的对话。');
+    // Told apart from the validity notices, and the new id is kept for the next question.
+    expect(await w.answers.nth(1).locator('.notice.expired').count()).toBe(0);
+    const after = (await stored()).saved.conversationId;
+    expect(after).not.toBe(stale);
+    expect(after).toMatch(/^[A-Za-z0-9_-]{27}\.[A-Za-z0-9_-]{43}$/);
     await page.close();
   });
 

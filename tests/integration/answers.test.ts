@@ -10,9 +10,15 @@ beforeAll(async () => {
   t = tools(app);
 });
 
+/**
+ * Behaviour of the offline answerer on questions written for these tests (never dev-set questions,
+ * which the ranker and answerer are fitted on). Dev-set figures are gated in one place only:
+ * tests/integration/learned.test.ts against the checked-in baseline tests/baselines/dev-cv.json,
+ * with one question's worth of tolerance.
+ */
 describe('offline answers', () => {
   it('lead with the fact asked for and quote the clause that states it', async () => {
-    const a = await t.answerQuestion({ question: '我们是专精特新企业，想用融资租赁的方式添置检测和生产设备，政府一年最多能补多少？' });
+    const a = await t.answerQuestion({ question: '专精特新中小企业通过融资租赁购置设备，每年补贴上限是多少？' });
     expect(a.mode).toBe('extractive');
     expect(a.abstained).toBe(false);
     expect(a.answer.split('\n')[0]).toMatch(/最高1000万元补贴.*\[1\]/);
@@ -21,7 +27,7 @@ describe('offline answers', () => {
   });
 
   it('say plainly when the collection does not cover a question, naming a related clause only as related', async () => {
-    const a = await t.answerQuestion({ question: '海南自贸港那边，进口艺术品做保税展示交易，海关担保期限最长能到多久？' });
+    const a = await t.answerQuestion({ question: '海南自由贸易港离岛免税购物每人每年的额度是多少？' });
     expect(a.abstained).toBe(true);
     expect(a.citations).toEqual([]);
     expect(a.answer).toMatch(/^已收录的政策中没有找到/);
@@ -54,7 +60,12 @@ describe('offline answers', () => {
     const a = await t.answerQuestion({ question: '自贸区条例第三十条说了什么？' });
     expect(a.citations[0]!.label).toContain('第三十条');
     expect(a.citations[0]!.documentTitle).toContain('自由贸易试验区条例');
-    for (const c of a.citations.slice(1)) {
+    // Other documents have a 第三十条 too, so citing only the one asked for is a real choice.
+    const sameNumber = app.corpus.clauses.filter((c) => c.number === '第三十条' && c.docId !== a.citations[0]!.documentId);
+    expect(sameNumber.length).toBeGreaterThan(0);
+    const cited = new Set(a.citations.map((c) => c.id));
+    expect(sameNumber.filter((c) => cited.has(c.id))).toEqual([]);
+    for (const c of a.citations) {
       expect(c.documentTitle).toBe(a.citations[0]!.documentTitle);
       expect(c.label).not.toMatch(/序言$/);
     }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConversationStore, DEFAULT_LIMITS, type Turn } from '../../src/answer/conversations.ts';
+import { MemoryConversationStore, DEFAULT_LIMITS, type Turn } from '../../src/answer/conversations.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { openApp, type App } from '../../src/app.ts';
@@ -16,33 +16,33 @@ import { postJson } from './http-helpers.ts';
 
 const turn = (answer = '答复', at = 0): Turn => ({ question: '问题', searched: '问题', answer, docIds: ['d1'], at });
 
-describe('ConversationStore bounds', () => {
-  it('keeps at most maxConversations of 100,000, evicting the least recently used', () => {
-    const store = new ConversationStore({ maxConversations: 1000 });
-    store.append('keep-me-0', turn());
+describe('MemoryConversationStore bounds', () => {
+  it('keeps at most maxConversations of 100,000, evicting the least recently used', async () => {
+    const store = new MemoryConversationStore({ maxConversations: 1000 });
+    await store.append('keep-me-0', turn());
     for (let i = 0; i < 100_000; i++) {
-      store.append(`c${i}`, turn());
+      await store.append(`c${i}`, turn());
       // Touching a conversation makes it recent, so it survives the flood.
-      if (i % 500 === 0) store.append('keep-me-0', turn());
+      if (i % 500 === 0) await store.append('keep-me-0', turn());
       expect(store.size).toBeLessThanOrEqual(1000);
     }
     expect(store.size).toBe(1000);
-    expect(store.history('c0')).toEqual([]);
+    expect(await store.history('c0')).toBeUndefined();
     // The 999 newest besides keep-me-0.
-    expect(store.history('c99000')).toEqual([]);
-    expect(store.history('c99001')).toHaveLength(1);
-    expect(store.history('c99999')).toHaveLength(1);
-    expect(store.history('keep-me-0').length).toBeGreaterThan(1);
+    expect(await store.history('c99000')).toBeUndefined();
+    expect(await store.history('c99001')).toHaveLength(1);
+    expect(await store.history('c99999')).toHaveLength(1);
+    expect((await store.history('keep-me-0'))!.length).toBeGreaterThan(1);
   });
 
-  it('bounds bytes, not just counts: long answers are cut and the byte budget evicts', () => {
-    const store = new ConversationStore({ maxConversations: 100_000, maxTextChars: 1000, maxBytes: 1_000_000 });
+  it('bounds bytes, not just counts: long answers are cut and the byte budget evicts', async () => {
+    const store = new MemoryConversationStore({ maxConversations: 100_000, maxTextChars: 1000, maxBytes: 1_000_000 });
     const huge = '长'.repeat(200_000);
     for (let i = 0; i < 2000; i++) {
-      store.append(`c${i}`, { question: huge, searched: huge, answer: huge, docIds: Array.from({ length: 1000 }, (_, j) => `d${j}`), at: 0 });
+      await store.append(`c${i}`, { question: huge, searched: huge, answer: huge, docIds: Array.from({ length: 1000 }, (_, j) => `d${j}`), at: 0 });
       expect(store.bytes).toBeLessThanOrEqual(1_000_000);
     }
-    const [last] = store.history('c1999');
+    const [last] = (await store.history('c1999'))!;
     expect(last!.answer).toHaveLength(1000);
     expect(last!.answer.endsWith('…')).toBe(true);
     expect(last!.question).toHaveLength(1000);
@@ -52,31 +52,31 @@ describe('ConversationStore bounds', () => {
     expect(store.size).toBeGreaterThan(100);
   });
 
-  it('keeps at most maxTurns per conversation, and its bytes stay accounted', () => {
-    const store = new ConversationStore({ maxTurns: 3 });
-    for (let i = 0; i < 10; i++) store.append('one', turn(`答复${i}`));
-    expect(store.history('one').map((t) => t.answer)).toEqual(['答复7', '答复8', '答复9']);
+  it('keeps at most maxTurns per conversation, and its bytes stay accounted', async () => {
+    const store = new MemoryConversationStore({ maxTurns: 3 });
+    for (let i = 0; i < 10; i++) await store.append('one', turn(`答复${i}`));
+    expect((await store.history('one'))!.map((t) => t.answer)).toEqual(['答复7', '答复8', '答复9']);
     const bytes = store.bytes;
-    store.append('one', turn('答复X'));
+    await store.append('one', turn('答复X'));
     expect(store.bytes).toBe(bytes);
   });
 
-  it('expires idle conversations (injected clock), also when nobody reads them again', () => {
+  it('expires idle conversations (injected clock), also when nobody reads them again', async () => {
     let now = 0;
-    const store = new ConversationStore({ ttlMs: 60_000 }, () => now);
-    store.append('old', turn());
-    for (let i = 0; i < 100; i++) store.append(`a${i}`, turn());
+    const store = new MemoryConversationStore({ ttlMs: 60_000 }, () => now);
+    await store.append('old', turn());
+    for (let i = 0; i < 100; i++) await store.append(`a${i}`, turn());
     now = 30_000;
-    store.append('fresh', turn());
-    expect(store.history('old')).toHaveLength(1);
+    await store.append('fresh', turn());
+    expect(await store.history('old')).toHaveLength(1);
     now = 60_001;
-    expect(store.history('old')).toEqual([]);
+    expect(await store.history('old')).toBeUndefined();
     // Appending sweeps the expired ones from the front, unread.
-    store.append('another', turn());
+    await store.append('another', turn());
     expect(store.size).toBe(2);
-    expect(store.history('fresh')).toHaveLength(1);
+    expect(await store.history('fresh')).toHaveLength(1);
     now = 200_000;
-    store.append('last', turn());
+    await store.append('last', turn());
     expect(store.size).toBe(1);
     expect(store.bytes).toBeGreaterThan(0);
   });
@@ -103,6 +103,7 @@ describe('conversation memory through the HTTP API', () => {
   const MAX = 50;
   let app: App;
   let running: RunningServer;
+  const store = () => app.conversations.store as MemoryConversationStore;
 
   beforeAll(async () => {
     const shared = await sharedApp();
@@ -115,7 +116,7 @@ describe('conversation memory through the HTTP API', () => {
     await running?.close();
   });
 
-  it('2,000 chats with fresh conversation ids keep the store at its bound', async () => {
+  it('2,000 chats with made-up conversation ids: none is adopted, and the store stays at its bound', async () => {
     const TOTAL = 2000;
     const CONCURRENCY = 4;
     let sent = 0;
@@ -126,13 +127,16 @@ describe('conversation memory through the HTTP API', () => {
         const conversationId = `flood-${randomBytes(8).toString('hex')}`;
         const res = await postJson(`${running.url}/api/chat`, { message: i % 2 ? '外资银行可以参股证券公司吗' : '自贸试验区跨境数据流动', conversationId });
         expect(res.status).toBe(200);
-        expect(((await res.json()) as { conversationId: string }).conversationId).toBe(conversationId);
-        maxSeen = Math.max(maxSeen, app.conversations.size);
+        const answer = (await res.json()) as { conversationId: string; notices: unknown[] };
+        // Each made-up id starts a conversation of the server's own, and says so.
+        expect(answer.conversationId).not.toBe(conversationId);
+        expect(answer.notices).toContainEqual(expect.objectContaining({ kind: 'conversation', reason: 'invalid' }));
+        maxSeen = Math.max(maxSeen, store().size);
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     expect(maxSeen).toBe(MAX);
-    expect(app.conversations.size).toBe(MAX);
-    expect(app.conversations.bytes).toBeLessThan(MAX * 10_000);
+    expect(store().size).toBe(MAX);
+    expect(store().bytes).toBeLessThan(MAX * 10_000);
   });
 });

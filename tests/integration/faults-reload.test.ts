@@ -152,7 +152,7 @@ describe('/admin/reindex', () => {
     const before = holder.current();
     const oldGeneration = path.basename(before.index.dir);
     const first = (await (await postJson(`${running.url}/api/chat`, { message: '自贸试验区的管理体制是什么？' })).json()) as { conversationId: string };
-    expect(before.conversations.history(first.conversationId)).toHaveLength(1);
+    expect(await before.conversations.store.history(first.conversationId)).toHaveLength(1);
 
     const asking = keepAsking();
     const res = await fetch(`${running.url}/admin/reindex?rebuild=true`, { method: 'POST', headers: auth });
@@ -194,7 +194,7 @@ describe('/admin/reindex', () => {
     expect(after.embedder).toBe(before.embedder);
     const followUp = (await (await postJson(`${running.url}/api/chat`, { message: '那它的职责呢？', conversationId: first.conversationId })).json()) as { conversationId: string };
     expect(followUp.conversationId).toBe(first.conversationId);
-    expect(after.conversations.history(first.conversationId)).toHaveLength(2);
+    expect(await after.conversations.store.history(first.conversationId)).toHaveLength(2);
   });
 });
 

@@ -81,7 +81,7 @@ async function text(res: Response): Promise<string> {
 
 describe('secrets, stacks and paths stay on the server', () => {
   it('an answer that fell back from the unreachable LLM says so without the key', async () => {
-    const res = await postJson(`${server.url}/api/chat`, { message: '我们是专精特新企业，想用融资租赁的方式添置设备，政府一年最多能补多少？' });
+    const res = await postJson(`${server.url}/api/chat`, { message: '专精特新中小企业通过融资租赁购置设备，每年补贴上限是多少？' });
     expect(res.status).toBe(200);
     const a = JSON.parse(await text(res)) as Answer;
     expect(a.mode).toBe('extractive');

@@ -58,9 +58,16 @@ describe('bad input gets a 4xx JSON error and the server keeps serving', () => {
     await expectJsonError(await postJson(`${base}/api/chat`, { question: '自贸区条例第十五条' }), 400, 'invalid_input');
   });
 
-  it('a malformed conversationId → 400 with the tools layer message', async () => {
-    const body = await expectJsonError(await postJson(`${base}/api/chat`, { message: '自贸区条例第十五条', conversationId: '../../etc' }), 400, 'invalid_input');
-    expect(body.error.message).toContain('conversationId');
+  it('a made-up conversationId starts a new conversation with a notice; a malformed one → 400', async () => {
+    const res = await postJson(`${base}/api/chat`, { message: '自贸区条例第十五条', conversationId: 'aaaaaaaa' });
+    expect(res.status).toBe(200);
+    const a = (await res.json()) as Answer;
+    expect(a.conversationId).not.toBe('aaaaaaaa');
+    expect(a.notices[0]).toEqual({ kind: 'conversation', reason: 'invalid', expired: false, text: expect.stringContaining('新的对话') });
+    for (const bad of ['../../etc', 'x'.repeat(129)]) {
+      const body = await expectJsonError(await postJson(`${base}/api/chat`, { message: '自贸区条例第十五条', conversationId: bad }), 400, 'invalid_input');
+      expect(body.error.message).toContain('conversationId');
+    }
   });
 
   it('control characters are dropped and the message answered', async () => {

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-const LEASING = '我们是专精特新企业，想用融资租赁的方式添置设备，政府一年最多能补多少？';
+const LEASING = '专精特新中小企业通过融资租赁购置设备，每年补贴上限是多少？';
 const SPECIALISED = 'd7989496b3'; // 北京市关于促进“专精特新”中小企业高质量发展的若干措施
 
 async function chat(message: string, conversationId?: string): Promise<Answer> {

@@ -7,14 +7,17 @@ import { answersWith, fitAll, foldOf, NEUTRAL_RANKER, retrievalWith, type Fitted
 import { ROOT, squash } from '../helpers.ts';
 
 /**
- * Regression floor for the learned ranker and answerer: 5-fold cross-validated figures on the dev
- * set (each fold scored by models fitted without it) may not fall below the checked-in baseline,
- * tests/baselines/dev-cv.json, which records what was measured when the models were last changed.
- * One question's worth of slack absorbs float differences between machines.
+ * The one test that gates on dev-set figures. Thresholds are not tuned here to pass: the 5-fold
+ * cross-validated figures (each fold scored by models fitted without it) are compared with the
+ * checked-in baseline tests/baselines/dev-cv.json, which records what was measured when the models
+ * last changed. Each figure may be worse than its baseline by the baseline's tolerance, one
+ * question's worth (1/n of that figure's questions), which absorbs float differences between
+ * machines; any larger drop fails. Other tests ask questions written for them, never dev questions.
  */
 interface Baseline {
+  toleranceQuestions: number;
   retrieval: { r1: number; r5: number; mrr10: number; enR5: number };
-  answers: { correct: number; firstLine: number; falseAbstentionMax: number; declined: number };
+  answers: { correct: number; firstLine: number; falseAbstention: number; declined: number };
 }
 
 describe('learned ranking and answers, 5-fold cross-validated on the dev set', () => {
@@ -26,19 +29,22 @@ describe('learned ranking and answers, 5-fold cross-validated on the dev set', (
     const { folds, ranking } = await fitAll(rows, (ranker) => open({ ranker }));
 
     const r = retrievalWith(rows, ranking, (id) => folds[foldOf(id)]!.ranker);
-    const slack = 1 / r.all.n;
+    const tol = baseline.toleranceQuestions;
+    const slack = tol / r.all.n;
     expect(r.all.r1).toBeGreaterThanOrEqual(baseline.retrieval.r1 - slack);
     expect(r.all.r5).toBeGreaterThanOrEqual(baseline.retrieval.r5 - slack);
     expect(r.all.mrr10).toBeGreaterThanOrEqual(baseline.retrieval.mrr10 - slack);
-    expect(r.en.r5).toBeGreaterThanOrEqual(baseline.retrieval.enR5 - 1 / r.en.n);
+    expect(r.en.r5).toBeGreaterThanOrEqual(baseline.retrieval.enR5 - tol / r.en.n);
 
     const pairs = await answersWith(rows, (id) => folds[foldOf(id)]!, open);
+    expect(pairs.length).toBe(rows.length);
+    expect(pairs.some(({ a }) => a.citations.length > 0)).toBe(true);
     for (const { a, app } of pairs) for (const c of a.citations) expect(squash(app.corpus.clauseById.get(c.id)!.text)).toContain(squash(c.quote));
     const s = scoreAnswers(pairs);
-    const per = 1 / s.answerable;
+    const per = tol / s.answerable;
     expect(s.correct / s.answerable).toBeGreaterThanOrEqual(baseline.answers.correct - per);
     expect(s.firstLine / s.answerable).toBeGreaterThanOrEqual(baseline.answers.firstLine - per);
-    expect(s.falseAbstention / s.answerable).toBeLessThanOrEqual(baseline.answers.falseAbstentionMax);
-    expect(s.declined / s.unanswerable).toBeGreaterThanOrEqual(baseline.answers.declined - 1 / s.unanswerable);
+    expect(s.falseAbstention / s.answerable).toBeLessThanOrEqual(baseline.answers.falseAbstention + per);
+    expect(s.declined / s.unanswerable).toBeGreaterThanOrEqual(baseline.answers.declined - tol / s.unanswerable);
   });
 });

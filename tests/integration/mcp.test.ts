@@ -42,7 +42,7 @@ describe('tool list', () => {
     }
     const search = tools.find((t) => t.name === 'search_policies')!;
     expect(Object.keys(search.inputSchema.properties!)).toEqual(['query', 'k', 'filters']);
-    expect(Object.keys((search.inputSchema.properties!.filters as { properties: object }).properties)).toEqual(['document', 'documentIds', 'issuer', 'dateFrom', 'dateTo']);
+    expect(Object.keys((search.inputSchema.properties!.filters as { properties: object }).properties)).toEqual(['document', 'documentIds', 'issuer', 'dateFrom', 'dateTo', 'status', 'asOf']);
     expect(search.inputSchema.required).toEqual(['query']);
   });
 });
@@ -68,10 +68,14 @@ describe('search_policies', () => {
     const hits = (inDoc.structuredContent as { results: { documentId: string }[] }).results;
     expect(hits.length).toBeGreaterThan(0);
     expect(hits.every((h) => h.documentId === FTZ)).toBe(true);
-    const dated = await call('search_policies', { query: '营商环境', filters: { dateFrom: '2022-01-01' }, k: 10 });
-    for (const h of (dated.structuredContent as { results: { date?: string }[] }).results) expect(h.date! >= '2022-01-01').toBe(true);
+    const dated = await call('search_policies', { query: '营商环境', filters: { dateFrom: '2021-10-01' }, k: 10 });
+    const datedHits = (dated.structuredContent as { results: { date?: string }[] }).results;
+    expect(datedHits.length).toBeGreaterThan(0);
+    for (const h of datedHits) expect(h.date! >= '2021-10-01').toBe(true);
     const issued = await call('search_policies', { query: '营商环境', filters: { issuer: '北京市人民政府' }, k: 10 });
-    for (const h of (issued.structuredContent as { results: { issuer?: string }[] }).results) expect(h.issuer).toContain('北京市人民政府');
+    const issuedHits = (issued.structuredContent as { results: { issuer?: string }[] }).results;
+    expect(issuedHits.length).toBeGreaterThan(0);
+    for (const h of issuedHits) expect(h.issuer).toContain('北京市人民政府');
   });
 
   it('bounds a large result and says how much was left off', async () => {
@@ -109,13 +113,19 @@ describe('answer_question', () => {
     expect((next.structuredContent as { conversationId: string }).conversationId).toBe(a.conversationId);
   });
 
-  it('refuses an empty question and a malformed conversation id', async () => {
+  it('refuses an empty question and a malformed conversation id; a made-up one starts a new conversation', async () => {
     const empty = await call('answer_question', { question: '' });
     expect(empty.isError).toBe(true);
     expect(text(empty)).toMatch(/question is empty/);
     const badId = await call('answer_question', { question: '自贸区条例什么时候施行？', conversationId: '../../etc' });
     expect(badId.isError).toBe(true);
     expect(text(badId)).toMatch(/conversationId is at most 128 letters/);
+    // Well formed but not issued by this server: a new conversation, never the one named.
+    const madeUp = await call('answer_question', { question: '自贸区条例什么时候施行？', conversationId: 'aaaaaaaa' });
+    expect(madeUp.isError).toBeFalsy();
+    const a = madeUp.structuredContent as { conversationId: string; notices: unknown[] };
+    expect(a.conversationId).not.toBe('aaaaaaaa');
+    expect(a.notices[0]).toEqual({ kind: 'conversation', reason: 'invalid', expired: false, text: expect.stringContaining('新的对话') });
   });
 });
 

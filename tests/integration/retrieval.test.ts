@@ -10,18 +10,23 @@ beforeAll(async () => {
   t = tools(app);
 });
 
+/**
+ * Retrieval behaviour on queries written for these tests. Dev-set retrieval figures (R@1, R@5, MRR)
+ * are gated only by tests/integration/learned.test.ts against tests/baselines/dev-cv.json.
+ */
 describe('searchPolicies', () => {
   it('returns ranked clauses with labels, document metadata, verbatim text and every score', async () => {
     const { results } = await t.searchPolicies({ query: '外资银行可以参与进出口通关缴税和关税保函业务吗', k: 5 });
     expect(results.length).toBe(5);
     const hit = results.find((r) => r.text.includes('允许外资银行参与进出口通关缴税和关税保函业务'));
-    expect(hit).toBeDefined();
-    expect(hit!.documentTitle).toBe('全面推进北京市服务业扩大开放综合试点工作方案');
+    expect(hit?.documentTitle).toBe('全面推进北京市服务业扩大开放综合试点工作方案');
     for (const r of results) {
       expect(app.corpus.clauseById.get(r.clauseId)!.text).toContain(r.text);
       expect(r.score).toBe(r.scores.rerank ?? r.scores.fused);
-      expect(r.scores.dense ?? r.scores.lexical).toBeDefined();
+      expect(typeof (r.scores.dense ?? r.scores.lexical)).toBe('number');
     }
+    // the hit was found by meaning, so it carries a dense score
+    expect(hit!.scores.dense).toBeGreaterThan(0);
     expect(results.map((r) => r.score)).toEqual([...results.map((r) => r.score)].sort((a, b) => b - a));
   });
 
@@ -38,7 +43,7 @@ describe('searchPolicies', () => {
   });
 
   it('finds Chinese clauses for English questions through term translation', async () => {
-    const { results, query } = await t.searchPolicies({ query: 'Can foreign banks handle customs duty guarantees for importers?', k: 5 });
+    const { results, query } = await t.searchPolicies({ query: 'May foreign-funded banks provide duty guarantees when goods clear customs?', k: 5 });
     expect(query.lang).toBe('en');
     expect(query.searched).toMatch(/关税保函|外资银行/);
     expect(results.some((r) => r.text.includes('关税保函'))).toBe(true);
@@ -49,6 +54,7 @@ describe('searchPolicies', () => {
     expect(ftz.results.length).toBeGreaterThan(0);
     expect(new Set(ftz.results.map((r) => r.documentTitle))).toEqual(new Set(['中国（北京）自由贸易试验区条例']));
     const byIssuer = await t.searchPolicies({ query: '补贴', k: 10, filters: { issuer: '北京市财政局' } });
+    expect(byIssuer.results.length).toBeGreaterThan(0);
     expect(byIssuer.results.every((r) => (r.issuer ?? '').includes('北京市财政局'))).toBe(true);
     const dated = await t.searchPolicies({ query: '补贴', k: 10, filters: { dateFrom: '2021-11-01', dateTo: '2021-12-31' } });
     expect(dated.results.length).toBeGreaterThan(0);
@@ -56,17 +62,24 @@ describe('searchPolicies', () => {
   });
 
   it('gives bad queries a clear error or an empty result, never a crash', async () => {
-    await expect(t.searchPolicies({ query: '' })).rejects.toThrow(InvalidInputError);
-    await expect(t.searchPolicies({ query: '   \n ' })).rejects.toThrow(/empty/);
-    await expect(t.searchPolicies({ query: '条'.repeat(10_000) })).rejects.toThrow(/10000 characters; at most 2000/);
-    await expect(t.searchPolicies({ query: '补贴', k: 0 })).rejects.toThrow(InvalidInputError);
-    await expect(t.searchPolicies({ query: '补贴', k: 10_000 })).rejects.toThrow(InvalidInputError);
+    // Input is validated before the search starts, so a bad input may throw at the call itself.
+    const search = async (input: Parameters<Tools['searchPolicies']>[0]) => t.searchPolicies(input);
+    await expect(search({ query: '' })).rejects.toThrow(InvalidInputError);
+    await expect(search({ query: '   \n ' })).rejects.toThrow(/empty/);
+    await expect(search({ query: '条'.repeat(10_000) })).rejects.toThrow(/at most 2000 characters/);
+    await expect(search({ query: '补贴', k: 0 })).rejects.toThrow(InvalidInputError);
+    await expect(search({ query: '补贴', k: 10_000 })).rejects.toThrow(InvalidInputError);
     expect((await t.searchPolicies({ query: '？！。，、；：……——' })).results).toEqual([]);
     expect((await t.searchPolicies({ query: '🤔🤔🙏' })).results).toEqual([]);
+    // Hostile text is searched as text: at most k results, each verbatim from its clause.
+    let found = 0;
     for (const query of ["'; DROP TABLE clauses; --", '<script>alert(1)</script><img src=x onerror=alert(1)>', 'SELECT * FROM policies WHERE 1=1', '\u0000\u0007控制字符']) {
       const { results } = await t.searchPolicies({ query, k: 5 });
-      expect(Array.isArray(results)).toBe(true);
+      expect(results.length).toBeLessThanOrEqual(5);
+      for (const r of results) expect(app.corpus.clauseById.get(r.clauseId)!.text).toContain(r.text);
+      found += results.length;
     }
+    expect(found).toBeGreaterThan(0);
   });
 });
 

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { Answer, Tools } from '../../tools/index.ts';
 import { methodNotAllowed, translateError } from '../errors.ts';
-import { textPrefix } from '../logger.ts';
+import { logUserText } from '../logger.ts';
+import { isAborted } from '../../util/abort.ts';
+import { admitOrRefuse, clientSignal, type WorkControl } from '../overload.ts';
 import { openEventStream, streamPieces } from '../sse.ts';
 import type { HttpRequests } from './requests.ts';
 
@@ -10,16 +12,19 @@ import type { HttpRequests } from './requests.ts';
  * first, then `delta` pieces of the answer text, then `done` with the same JSON; `error` instead
  * when answering fails after the stream opened.
  */
-export function chatRouter(t: Tools, requests: HttpRequests): Router {
+export function chatRouter(t: Tools, requests: HttpRequests, work: WorkControl): Router {
   const router = Router();
   router
     .route('/api/chat')
     .post(async (req, res) => {
       const { message, conversationId } = requests.chat.parse(req.body);
       const log = res.locals.log.child({ route: 'chat' });
-      const ask = () => t.answerQuestion({ question: message, conversationId });
-      const logAnswer = (a: Answer) =>
-        log.info({ question: textPrefix(message), chars: message.length, abstained: a.abstained, citations: a.citations.length, mode: a.mode }, 'answered');
+      const signal = clientSignal(res, work.cancelOnDisconnect);
+      // Refused (503) before the stream opens; once admitted, the answer may wait for a slot.
+      const admitted = admitOrRefuse(work.gate, res, signal);
+      const ask = () => admitted.run(() => t.answerQuestion({ question: message, conversationId }, signal));
+      logUserText(log, 'question', message);
+      const logAnswer = (a: Answer) => log.info({ chars: message.length, abstained: a.abstained, citations: a.citations.length, mode: a.mode }, 'answered');
 
       if (req.accepts(['application/json', 'text/event-stream']) !== 'text/event-stream') {
         const answer = await ask();
@@ -41,6 +46,11 @@ export function chatRouter(t: Tools, requests: HttpRequests): Router {
         stream.send('done', answer);
         if (stream.closed) log.info('client disconnected before the answer was sent');
       } catch (err) {
+        // The client left: nobody is there to tell.
+        if (isAborted(err)) {
+          log.debug('client disconnected; answering stopped');
+          return;
+        }
         const { body, internal } = translateError(err, res.locals.requestId);
         if (internal) log.error({ err }, 'answer failed mid-stream');
         stream.send('error', body);

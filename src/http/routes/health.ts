@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from '../../tools/zod.ts';
 import type { App } from '../../app.ts';
 import { methodNotAllowed } from '../errors.ts';
+import type { WorkStats } from '../overload.ts';
 
 /** The body of /healthz; loose, since parts report state (index repair, conversation store) beside these. */
 export const HealthResponse = z.looseObject({
@@ -18,17 +19,32 @@ export const HealthResponse = z.looseObject({
   }),
   model: z.object({ id: z.string(), sha256: z.string(), dims: z.number().int() }),
   answerMode: z.enum(['extractive', 'llm']),
+  conversations: z
+    .object({
+      store: z.enum(['memory', 'redis']),
+      ok: z.boolean(),
+      conversations: z.number().int().optional(),
+      bytes: z.number().int().optional(),
+      error: z.string().optional(),
+      since: z.string().optional(),
+    })
+    .describe('the conversation store; ok: false while Redis is unreachable (chat then answers without history, and says so)'),
   startedAt: z.string(),
   uptimeSeconds: z.number().int(),
 });
 
-/** GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens. */
-export function healthRouter(app: App): Router {
+/**
+ * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it
+ * listens. `load` shows the answer/search work running, waiting, finished, cancelled and refused. A
+ * conversation store that is down is reported (`conversations.ok: false`) but is not a failure:
+ * chat still answers, without history.
+ */
+export function healthRouter(app: App, load?: () => WorkStats): Router {
   const startedAt = Date.now();
   const router = Router();
   router
     .route('/healthz')
-    .get((_req, res) => {
+    .get(async (_req, res) => {
       const { stats, model, builtAt, dir } = app.index;
       res.setHeader('Cache-Control', 'no-store');
       res.json({
@@ -45,6 +61,8 @@ export function healthRouter(app: App): Router {
         },
         model: { id: model.id, sha256: model.sha256, dims: model.dims },
         answerMode: app.answers.mode,
+        ...(load && { load: load() }),
+        conversations: await app.conversations.status(),
         startedAt: new Date(startedAt).toISOString(),
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       });

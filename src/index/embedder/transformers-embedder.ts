@@ -1,7 +1,9 @@
 // Embedder backed by transformers.js + onnxruntime-node, running the verified local model only.
 
+import { LRUCache } from 'lru-cache';
 import { resolve } from 'node:path';
 import type { Embedder } from '../ports.ts';
+import { isAborted } from '../../util/abort.ts';
 import { ModelLoadError } from './errors.ts';
 import { MODEL_DIMS, resolveModel, type ResolvedModel, type ResolveModelOptions } from './resolve.ts';
 import { InferenceWorker } from './worker.ts';
@@ -29,31 +31,6 @@ export interface TransformersEmbedderOptions extends ResolveModelOptions {
   queryCacheSize?: number;
 }
 
-class LruCache<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly max: number) {}
-
-  get(key: K): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: K, value: V): void {
-    if (this.max <= 0) return;
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
-  }
-
-  delete(key: K): void {
-    this.map.delete(key);
-  }
-}
-
 async function loadWorker(dir: string): Promise<InferenceWorker> {
   const modelDir = resolve(dir);
   try {
@@ -70,7 +47,8 @@ export class TransformersEmbedder implements Embedder {
   readonly modelSha256: string;
   readonly dims = MODEL_DIMS;
   private readonly batchSize: number;
-  private readonly queryCache: LruCache<string, Promise<Float32Array>>;
+  // undefined when disabled (size 0): lru-cache needs a positive max.
+  private readonly queryCache?: LRUCache<string, Promise<Float32Array>>;
 
   private constructor(
     readonly model: ResolvedModel,
@@ -82,7 +60,8 @@ export class TransformersEmbedder implements Embedder {
     this.modelId = model.modelId;
     this.modelSha256 = model.sha256;
     this.batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH_SIZE);
-    this.queryCache = new LruCache(opts.queryCacheSize ?? DEFAULT_QUERY_CACHE_SIZE);
+    const size = opts.queryCacheSize ?? DEFAULT_QUERY_CACHE_SIZE;
+    this.queryCache = size > 0 ? new LRUCache({ max: size }) : undefined;
   }
 
   /** Resolves (and if needed fetches) the model, loads it and checks its output shape. */
@@ -96,22 +75,37 @@ export class TransformersEmbedder implements Embedder {
     return embedder;
   }
 
-  async embedQueries(texts: string[]): Promise<Float32Array[]> {
+  async embedQueries(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    for (;;) {
+      try {
+        return await this.embedQueriesOnce(texts, signal);
+      } catch (err) {
+        // A cached call that another request started and then abandoned: embed it for this one.
+        if (!isAborted(err) || signal?.aborted) throw err;
+      }
+    }
+  }
+
+  private async embedQueriesOnce(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const pending = new Map<string, Promise<Float32Array>>();
     const missing: string[] = [];
     for (const text of new Set(texts)) {
-      const hit = this.queryCache.get(text);
+      const hit = this.queryCache?.get(text);
       if (hit) pending.set(text, hit);
       else missing.push(text);
     }
     if (missing.length > 0) {
-      const batch = this.embedAll(missing.map((t) => QUERY_PREFIX + t));
+      const batch = this.embedAll(
+        missing.map((t) => QUERY_PREFIX + t),
+        undefined,
+        signal,
+      );
       missing.forEach((text, i) => {
         const vector = batch.then((vectors) => vectors[i]!);
         pending.set(text, vector);
-        this.queryCache.set(text, vector);
+        this.queryCache?.set(text, vector);
       });
-      batch.catch(() => missing.forEach((text) => this.queryCache.delete(text)));
+      batch.catch(() => missing.forEach((text) => this.queryCache?.delete(text)));
     }
     const vectors = await Promise.all(texts.map((t) => pending.get(t)!));
     // Copies, so a caller mutating its vector cannot corrupt the cache.
@@ -122,18 +116,18 @@ export class TransformersEmbedder implements Embedder {
     return this.embedAll(texts, onProgress);
   }
 
-  private async embedAll(texts: string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]> {
+  private async embedAll(texts: string[], onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += this.batchSize) {
       const batch = texts.slice(i, i + this.batchSize).map((t) => t.slice(0, MAX_INPUT_CHARS));
-      out.push(...(await this.run(batch)));
+      out.push(...(await this.run(batch, signal)));
       onProgress?.(out.length, texts.length);
     }
     return out;
   }
 
-  private async run(batch: string[]): Promise<Float32Array[]> {
-    const data = await this.worker.embed(batch);
+  private async run(batch: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const data = await this.worker.embed(batch, signal);
     const dims = data.length / batch.length;
     return batch.map((_, i) => data.slice(i * dims, (i + 1) * dims));
   }

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { abortError } from '../../util/abort.ts';
 
 // JavaScript run with `eval`, not a module file: the same code then works from src/ (tsx, vitest)
 // and from the dist/cli.js bundle, which has no separate worker file to point at.
@@ -40,25 +41,42 @@ parentPort.on('message', ({ id, texts }) => {
 
 type Reply = { ready: true } | { loadError: string } | { id: number; data: Float32Array } | { id: number; error: string };
 
-/** A worker thread holding one loaded model; embed() calls are answered in the order made. */
+interface Job {
+  id: number;
+  texts: string[];
+  signal?: AbortSignal;
+  onAbort: () => void;
+  resolve: (data: Float32Array) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * A worker thread holding one loaded model; embed() calls run one at a time in the order made. The
+ * queue is kept here, not in the worker, and a call is posted only when the one before has
+ * answered: a queued call whose signal aborts (its client left) is then dropped before it runs.
+ */
 export class InferenceWorker {
-  private readonly pending = new Map<number, { resolve: (data: Float32Array) => void; reject: (err: Error) => void }>();
+  private readonly queue: Job[] = [];
+  private running?: Job;
   private nextId = 0;
   private failure?: Error;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (msg: Reply) => {
-      if (!('id' in msg)) return;
-      const call = this.pending.get(msg.id);
-      this.pending.delete(msg.id);
-      this.idleCheck();
-      if ('error' in msg) call?.reject(new Error(msg.error));
-      else call?.resolve(msg.data);
+      if (!('id' in msg) || msg.id !== this.running?.id) return;
+      const job = this.running;
+      this.running = undefined;
+      if ('error' in msg) job.reject(new Error(msg.error));
+      else job.resolve(msg.data);
+      this.pump();
     });
     const fail = (err: Error) => {
       this.failure ??= err;
-      for (const call of this.pending.values()) call.reject(this.failure);
-      this.pending.clear();
+      for (const job of [...(this.running ? [this.running] : []), ...this.queue.splice(0)]) {
+        job.signal?.removeEventListener('abort', job.onAbort);
+        job.reject(this.failure);
+      }
+      this.running = undefined;
       this.idleCheck();
     };
     worker.on('error', fail);
@@ -88,19 +106,55 @@ export class InferenceWorker {
     return inference;
   }
 
-  /** The model's pooled, normalised vectors for `texts`, concatenated. */
-  embed(texts: string[]): Promise<Float32Array> {
+  /**
+   * The model's pooled, normalised vectors for `texts`, concatenated. Rejects with an AbortedError
+   * when `signal` aborts while the call still waits its turn; a call already running finishes.
+   */
+  embed(texts: string[], signal?: AbortSignal): Promise<Float32Array> {
     if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    const result = new Promise<Float32Array>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.worker.ref();
-    this.worker.postMessage({ id, texts });
-    return result;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    return new Promise<Float32Array>((resolve, reject) => {
+      const job: Job = {
+        id: this.nextId++,
+        texts,
+        signal,
+        resolve,
+        reject,
+        onAbort: () => {
+          const at = this.queue.indexOf(job);
+          if (at < 0) return;
+          this.queue.splice(at, 1);
+          this.idleCheck();
+          reject(abortError(signal!));
+        },
+      };
+      signal?.addEventListener('abort', job.onAbort, { once: true });
+      this.queue.push(job);
+      this.worker.ref();
+      this.pump();
+    });
+  }
+
+  /** Number of calls waiting for their turn (for tests and load figures). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private pump(): void {
+    if (!this.running) {
+      const job = this.queue.shift();
+      if (job) {
+        job.signal?.removeEventListener('abort', job.onAbort);
+        this.running = job;
+        this.worker.postMessage({ id: job.id, texts: job.texts });
+      }
+    }
+    this.idleCheck();
   }
 
   // An idle worker must not keep the process alive (a CLI search exits when done), but one with
   // calls outstanding must: nothing else may be holding the event loop open while they run.
   private idleCheck(): void {
-    if (this.pending.size === 0) this.worker.unref();
+    if (!this.running && this.queue.length === 0) this.worker.unref();
   }
 }

@@ -80,14 +80,6 @@ describe('Bm25Index', () => {
     expect(copy.docFreq('综合保税区')).toBe(index.docFreq('综合保税区'));
   });
 
-  it('answers a query in well under 2 ms', () => {
-    const q = '我们公司信用记录一直很好，在自贸区进出口通关能不能享受便利？';
-    for (let i = 0; i < 20; i++) index.search(q, 10);
-    const t = performance.now();
-    for (let i = 0; i < 100; i++) index.search(q, 10);
-    expect((performance.now() - t) / 100).toBeLessThan(2);
-  });
-
   it('survives bad queries', () => {
     const bad = ['', '   ', '，。！？……', '😀🎉', '的了和', "'; DROP TABLE chunks; --", '<script>alert(1)</script>', '自'.repeat(10_000), 'a'.repeat(10_000)];
     for (const q of bad) expect(() => index.search(q, 10)).not.toThrow();

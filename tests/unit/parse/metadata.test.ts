@@ -93,7 +93,7 @@ describe('documentStatus', () => {
     expect(timeNotices(ended, '要求如下。', label, '2021-06-01').map((n) => n.text)).toContain(`《${ended.title}》执行期限至2021年3月31日，已过期，可能已失效。`);
     const withRepealer = { ...old, repealedBy: [{ id: repealer.id, title: repealer.title, docNumber: repealer.docNumber, effectiveDate: '2021-02-05' }] };
     const [first] = timeNotices(withRepealer, '要求如下。', `《${old.title}》一、要求`, '2021-06-01');
-    expect(first).toEqual({ expired: true, text: `《${old.title}》已被《${repealer.title}》（京某发〔2021〕3号）废止（自2021-02-05起），不再执行。` });
+    expect(first).toEqual({ kind: 'validity', expired: true, until: '2021-02-05', text: `《${old.title}》已被《${repealer.title}》（京某发〔2021〕3号）废止（自2021-02-05起），不再执行。` });
     expect(timeNotices(withRepealer, '要求如下。', `《${old.title}》一、要求`, '2020-06-01').some((n) => n.expired)).toBe(false);
   });
 });

@@ -166,3 +166,113 @@ describe('parseFile: header and 落款 clauses', () => {
     expect(f.documents[0]!.clauseCount).toBe(1);
   });
 });
+
+const brief = (units: Unit[]) => units.filter((u) => u.role === 'body').map((u) => [u.number, u.key, u.pathNumbers.join('')]);
+
+describe('parseStructure: regulations (第X条)', () => {
+  const lines = [
+    '某某条例',
+    '第一章 总则',
+    '第一条 为了某事，制定本条例。',
+    '第二条 本条例适用于本市。',
+    '第二章 管理',
+    '第一节 一般规定',
+    '第三条 某事。',
+    '依照本条例',
+    '第一条规定执行。',
+    '第三条之一 新增的条文。',
+    '第二节 特别规定',
+    '第四条 另一事：',
+    '（一）第一项；',
+    '（二）第二项。',
+  ];
+
+  it('gives one unit per article under its 章 and 节, with 款 and 项 inside it', () => {
+    const { s } = parse(lines);
+    expect(s.kind).toBe('regulation');
+    expect(brief(s.units)).toEqual([
+      ['第一条', 'a1', '第一章'],
+      ['第二条', 'a2', '第一章'],
+      ['第三条', 'a3', '第二章第一节'],
+      ['第三条之一', 'a3.1', '第二章第一节'],
+      ['第四条', 'a4', '第二章第二节'],
+    ]);
+    const a4 = s.units.find((u) => u.key === 'a4')!;
+    expect(a4.headingPath).toEqual(['第二章 管理', '第二节 特别规定']);
+    expect(textOf(a4)).toBe('第四条 另一事：\n（一）第一项；\n（二）第二项。');
+    expect(a4.paraWord).toBe('款');
+  });
+
+  it('keeps a line that starts with an earlier article number (a wrapped cross-reference) in its article', () => {
+    const a3 = parse(lines).s.units.find((u) => u.key === 'a3')!;
+    expect(textOf(a3)).toBe('第三条 某事。\n依照本条例\n第一条规定执行。');
+  });
+
+  it('makes an inserted 第N条之一 its own article, not a paragraph of 第N条', () => {
+    const { s } = parse(lines);
+    expect(textOf(s.units.find((u) => u.number === '第三条之一')!)).toBe('第三条之一 新增的条文。');
+    expect(textOf(s.units.find((u) => u.key === 'a3')!)).not.toContain('之一');
+  });
+
+  it('needs three articles to read as a regulation', () => {
+    expect(parse(['某某规定', '第一条 甲。', '第二条 乙。']).s.kind).not.toBe('regulation');
+  });
+});
+
+describe('parseStructure: plans and measures (一、（一）1.)', () => {
+  it('gives one unit per smallest item under the headings of its parents', () => {
+    const { s } = parse(['某某行动方案', '一、总体要求', '（一）指导思想', '坚持某原则。', '（二）工作目标', '1.到年底完成某事。', '2.建立某机制。', '二、重点任务', '（一）加强统筹', '做好某事。']);
+    expect(s.kind).toBe('structured');
+    expect(brief(s.units)).toEqual([
+      ['（一）指导思想', '1.1', '一、'],
+      ['1.到年底完成某事', '1.2.1', '一、（二）'],
+      ['2.建立某机制', '1.2.2', '一、（二）'],
+      ['（一）加强统筹', '2.1', '二、'],
+    ]);
+    const item = s.units.find((u) => u.key === '1.2.2')!;
+    expect(item.headingPath).toEqual(['一、总体要求', '（二）工作目标']);
+    expect(item.paraWord).toBe('段');
+    // a heading-only parent is no unit of its own; its text before the children would be
+    expect(s.units.some((u) => u.key === '1' || u.key === '1.2')).toBe(false);
+  });
+
+  it('continues item numbers across sections ("二、" then "3.")', () => {
+    const { s } = parse(['某某措施', '一、支持创新', '1.给予补贴。', '2.给予奖励。', '二、优化服务', '3.简化流程。', '4.压缩时限。']);
+    expect(brief(s.units)).toEqual([
+      ['1.给予补贴', '1.1', '一、'],
+      ['2.给予奖励', '1.2', '一、'],
+      ['3.简化流程', '2.3', '二、'],
+      ['4.压缩时限', '2.4', '二、'],
+    ]);
+  });
+
+  it('keeps a short list introduced by a colon in one unit', () => {
+    const { s } = parse(['某某措施', '一、支持以下事项：', '（一）甲；', '（二）乙。', '二、其他']);
+    expect(brief(s.units)).toEqual([
+      ['一、支持以下事项：', '1', ''],
+      ['二、其他', '2', ''],
+    ]);
+    expect(textOf(s.units[1]!)).toBe('一、支持以下事项：\n（一）甲；\n（二）乙。');
+  });
+
+  it('keeps wrapped lines and an out-of-sequence number in the item they belong to', () => {
+    const { s } = parse(['某某措施', '一、支持创新', '给予补贴，具体标准', '另行制定。', '三、跳号的一行']);
+    expect(brief(s.units)).toEqual([['一、支持创新', '1', '']]);
+    expect(textOf(s.units[1]!)).toBe('一、支持创新\n给予补贴，具体标准\n另行制定。\n三、跳号的一行');
+  });
+
+  it('takes a long item\'s heading from its first short sentence, in half-width punctuation too', () => {
+    const { s } = parse(['某某措施', '一、支持创新发展。企业可以申请补贴，补贴标准由某局制定并公布，具体办法另行通知。', '(一)加强服务保障']);
+    expect(s.units.map((u) => u.number)).toEqual(['标题', '一、支持创新发展', '(一)加强服务保障']);
+  });
+
+  it('reads text without markers as a plain document with one 序言 unit', () => {
+    const { s } = parse(['某某说明', '这是第一段。', '这是第二段。']);
+    expect(s.kind).toBe('plain');
+    expect(brief(s.units)).toEqual([['序言', 'pre', '']]);
+  });
+
+  it('gives no units for an empty body', () => {
+    expect(parseStructure('', [], 0, 0).units).toEqual([]);
+  });
+});
