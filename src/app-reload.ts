@@ -13,6 +13,12 @@
 // is replaced by rename, so the directory is watched (a watch on the file would follow the old
 // inode), with a cheap poll as a fallback where fs.watch is unreliable (network filesystems, a
 // recreated directory). One reload runs at a time; a change seen meanwhile is checked after it.
+//
+// A reload for a generation another process committed only loads it (write 'load'): it never
+// builds, so two replicas whose corpora differ cannot rebuild each other's index in a loop. When
+// the App in use is degraded (a damaged generation served from its intact parts), a writer repairs
+// it in the background under the writer lock and swaps the repaired generation in; a reader, or a
+// writer that finds the lock held, waits for the holder's commit, which the watch then loads.
 
 import { AppError } from './errors.ts';
 import { watch, type FSWatcher } from 'node:fs';
@@ -23,6 +29,7 @@ import { openApp, type App } from './app.ts';
 import { CURRENT_FILE, currentGeneration } from './index/atomic.ts';
 import type { IndexStats } from './index/build.ts';
 import { corpusReport, type CorpusReport } from './corpus-admin.ts';
+import { IndexLockedError, indexWriterConfigFromEnv, type IndexRole } from './index/lock.ts';
 
 /** The App the server answers from, replaced whole by swap(). */
 export class AppHolder {
@@ -32,33 +39,8 @@ export class AppHolder {
 
   constructor(app: App) {
     this.app = app;
-    const current = (): App => this.app;
-    this.live = {
-      get corpus() {
-        return current().corpus;
-      },
-      get embedder() {
-        return current().embedder;
-      },
-      get vectors() {
-        return current().vectors;
-      },
-      get lexical() {
-        return current().lexical;
-      },
-      get retriever() {
-        return current().retriever;
-      },
-      get answers() {
-        return current().answers;
-      },
-      get conversations() {
-        return current().conversations;
-      },
-      get index() {
-        return current().index;
-      },
-    };
+    // A Proxy rather than a getter per field, so a field added to App cannot be forgotten here.
+    this.live = new Proxy({} as App, { get: (_target, field) => this.app[field as keyof App] });
   }
 
   current(): App {
@@ -73,7 +55,7 @@ export class AppHolder {
   }
 }
 
-export type ReloadTrigger = 'admin' | 'watch';
+export type ReloadTrigger = 'admin' | 'watch' | 'repair';
 
 /** A build stopped between two embedding steps because the server is shutting down. */
 export class ReloadCancelledError extends AppError {
@@ -108,7 +90,12 @@ export interface ReloaderOptions {
   logger: Logger;
   /** How often CURRENT is re-read in case fs.watch missed a change. */
   pollMs?: number;
+  /** Readers never build or repair; by default POLICY_ASSISTANT_INDEX_ROLE. */
+  role?: IndexRole;
 }
+
+// A repair that found the writer lock held is tried again after this long (the holder may die).
+const REPAIR_RETRY_MS = 5000;
 
 const DEFAULT_POLL_MS = 2000;
 // fs.watch reports a rename as several events; one check after they settle is enough.
@@ -126,11 +113,15 @@ export class AppReloader {
   private watcher: FSWatcher | undefined;
   private poll: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly role: IndexRole;
+  private repairTriedAt = 0;
 
   constructor(
     private readonly holder: AppHolder,
     private readonly opts: ReloaderOptions,
-  ) {}
+  ) {
+    this.role = opts.role ?? indexWriterConfigFromEnv().role;
+  }
 
   /** A copy of the latest job's status. */
   status(): ReloadStatus {
@@ -184,6 +175,16 @@ export class AppReloader {
     }
     this.poll = setInterval(() => void this.check(), this.opts.pollMs ?? DEFAULT_POLL_MS);
     this.poll.unref();
+    this.repairIfNeeded();
+  }
+
+  /** A writer serving a degraded App repairs it in the background (one attempt per REPAIR_RETRY_MS). */
+  private repairIfNeeded(): void {
+    if (this.closed || this.job || this.role !== 'writer' || this.holder.current().index.condition.state === 'ok') return;
+    if (Date.now() - this.repairTriedAt < REPAIR_RETRY_MS) return;
+    this.repairTriedAt = Date.now();
+    this.opts.logger.warn({ problems: this.holder.current().index.condition.problems }, 'index damaged; repairing in the background while answering from its intact parts');
+    this.start('repair', false);
   }
 
   /**
@@ -213,6 +214,7 @@ export class AppReloader {
       return;
     }
     const name = dir && path.basename(dir);
+    if (name === path.basename(this.holder.current().index.dir)) this.repairIfNeeded();
     if (!name || this.job || this.closed || name === path.basename(this.holder.current().index.dir) || name === this.failedGeneration) return;
     this.opts.logger.info({ generation: name }, 'a new index generation was committed; loading it');
     this.start('watch', false, name);
@@ -240,10 +242,16 @@ export class AppReloader {
     const { logger, corpusDir, indexDir } = this.opts;
     const current = this.holder.current();
     try {
+      if (this.role === 'reader' && status.trigger === 'admin') {
+        throw new Error('this replica is an index reader (POLICY_ASSISTANT_INDEX_ROLE=reader); reindex on a writer, whose commit it then loads');
+      }
       const next = await openApp({
         corpusDir,
         indexDir,
         rebuild: status.rebuild,
+        // Only an admin request or a repair writes; a generation someone else committed is loaded as is.
+        write: status.trigger === 'watch' ? 'load' : status.trigger === 'admin' ? 'build' : 'auto',
+        onDamage: status.trigger === 'repair' ? 'repair' : 'serve',
         embedder: current.embedder,
         conversations: current.conversations,
         onIndexProgress: (embedded, total) => {
@@ -252,6 +260,19 @@ export class AppReloader {
           if (this.closed) throw new ReloadCancelledError();
         },
       });
+      // A damaged new commit is not swapped over an intact index.
+      if (next.index.condition.state !== 'ok' && current.index.condition.state === 'ok') {
+        if (seen) this.failedGeneration = seen;
+        throw new Error(`the committed generation is damaged (${next.index.condition.problems.join('; ')}); still serving the previous index`);
+      }
+      // A repair that could not take the lock: the holder is repairing; its commit is loaded by the watch.
+      if (status.trigger === 'repair' && next.index.condition.state !== 'ok') {
+        status.state = 'failed';
+        status.error = 'another process holds the index writer lock; its commit will be loaded';
+        status.finishedAt = new Date().toISOString();
+        logger.info({ jobId: status.jobId }, status.error);
+        return;
+      }
       this.holder.swap(next);
       status.corpus = corpusReport(current.corpus, next.corpus);
       this.failedGeneration = undefined;
@@ -267,7 +288,8 @@ export class AppReloader {
       } else {
         if (seen) this.failedGeneration = seen;
         status.state = 'failed';
-        logger.error({ jobId: status.jobId, trigger: status.trigger, err: status.error }, 'index reload failed; still serving the previous index');
+        if (err instanceof IndexLockedError) logger.info({ jobId: status.jobId, trigger: status.trigger, err: status.error }, 'another process holds the index writer lock; loading its commit when it lands');
+        else logger.error({ jobId: status.jobId, trigger: status.trigger, err: status.error }, 'index reload failed; still serving the previous index');
       }
     }
     status.finishedAt = new Date().toISOString();

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { AnswerPipeline } from './answer/pipeline.ts';
 import { MemoryConversationStore, type ConversationLimits } from './answer/conversations.ts';
 import { ConversationIds, loadSecret } from './answer/conversations-ids.ts';
@@ -9,10 +7,10 @@ import { ExtractiveAnswerer, loadAnswerModel, type AnswerModel } from './answer/
 import { LlmAnswerer } from './answer/llm.ts';
 import { describeLlmConfig, type LlmConfig } from './answer/llm-config.ts';
 import { config } from './config.ts';
-import { writeFileAtomic } from './index/atomic.ts';
-import { openIndex, type IndexStats } from './index/build.ts';
+import { openIndex, type IndexCondition, type IndexStats, type WriteMode } from './index/build.ts';
 import { TransformersEmbedder } from './index/embedder/index.ts';
-import { Bm25Index, buildChunkIndex, type Bm25Json } from './index/lexical/index.ts';
+import { IndexError } from './index/errors.ts';
+import { indexWriterConfigFromEnv } from './index/lock.ts';
 import type { Embedder, LexicalIndex } from './index/ports.ts';
 import type { CorpusStore } from './ingest/store.ts';
 import type { HnswVectorStore } from './index/vector-store.ts';
@@ -32,7 +30,7 @@ export interface App {
   retriever: HybridRetriever;
   answers: AnswerPipeline;
   conversations: Conversations;
-  index: { dir: string; stats: IndexStats; model: { id: string; sha256: string; dims: number }; builtAt: string };
+  index: { dir: string; stats: IndexStats; model: { id: string; sha256: string; dims: number }; builtAt: string; condition: IndexCondition };
 }
 
 export interface AppOptions {
@@ -40,6 +38,12 @@ export interface AppOptions {
   indexDir?: string;
   modelDir?: string;
   rebuild?: boolean;
+  /** Who may write the index (index/build.ts): 'load' for readers and reloads of another's commit. */
+  write?: WriteMode;
+  /** On a damaged index: 'serve' the intact parts (the server repairs in the background) or 'repair' first. */
+  onDamage?: 'repair' | 'serve';
+  /** Wait for another process's writer lock instead of giving up (`policy-assistant index`). */
+  waitForLock?: boolean;
   quiet?: boolean;
   conversationLimits?: Partial<ConversationLimits>;
   /** Conversations to keep (a hot swap of the index must not forget them, nor reconnect to Redis). */
@@ -60,22 +64,31 @@ export interface AppOptions {
   answerModel?: AnswerModel | null;
 }
 
-const LEXICAL_FILE = 'lexical.json';
-
 export async function openApp(opts: AppOptions = {}): Promise<App> {
   // Settings first, so a wrong one fails before a long index build; the connection after it, so a
   // failed build leaves no socket keeping the process alive.
   const conversationSettings = opts.conversations ? undefined : await readConversationSettings(opts);
+  // A reader (POLICY_ASSISTANT_INDEX_ROLE=reader) only ever loads what writers commit.
+  const writer = indexWriterConfigFromEnv();
+  const write = writer.role === 'reader' ? 'load' : (opts.write ?? 'auto');
+  if (writer.role === 'reader' && (opts.rebuild || opts.write === 'build')) {
+    throw new IndexError('this process is an index reader (POLICY_ASSISTANT_INDEX_ROLE=reader): it does not build; run the build where the role is writer', { code: 'usage' });
+  }
   const embedder = opts.embedder ?? (await TransformersEmbedder.create({ modelDir: opts.modelDir, quiet: opts.quiet }));
   const index = await openIndex({
     corpusDir: opts.corpusDir ?? config().corpusDir,
     indexDir: opts.indexDir ?? config().indexDir,
     embedder,
     rebuild: opts.rebuild,
+    write,
+    lockStaleMs: writer.staleMs,
+    onDamage: opts.onDamage,
+    waitForLock: opts.waitForLock,
     quiet: opts.quiet,
     onProgress: opts.onIndexProgress,
   });
-  const lexical = await lexicalIndexFor(index.dir, index.store, opts.quiet);
+  // BM25 is part of the generation (lexical.json, checksummed with the rest).
+  const lexical = index.lexical;
   const ranker = opts.ranker === undefined ? loadRanker() : (opts.ranker ?? undefined);
   const retriever = new HybridRetriever({ corpus: index.store, embedder, vectors: index.vectors, lexical, sentences: index.sentences, ranker });
   const conversations = opts.conversations ?? (await openConversations(conversationSettings!, opts.quiet));
@@ -98,7 +111,7 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
     retriever,
     answers,
     conversations,
-    index: { dir: index.dir, stats: index.stats, model: index.manifest.model, builtAt: index.manifest.builtAt },
+    index: { dir: index.dir, stats: index.stats, model: index.manifest.model, builtAt: index.manifest.builtAt, condition: index.condition },
   };
 }
 
@@ -123,16 +136,4 @@ async function openConversations({ limits, ids, redisUrl }: ConversationSettings
     onChange: (ok, error) => logStatus(ok ? 'conversations: Redis connected' : `conversations: Redis unavailable (${error}); answering without history until it is back`, { quiet }),
   });
   return new Conversations(new RedisConversationStore(redis, limits), ids, redis);
-}
-
-/** The BM25 index of a generation, saved beside it on first use (building it costs ~0.5 s). */
-async function lexicalIndexFor(dir: string, store: CorpusStore, quiet?: boolean): Promise<Bm25Index> {
-  const file = path.join(dir, LEXICAL_FILE);
-  try {
-    return Bm25Index.fromJSON(JSON.parse(await readFile(file, 'utf8')) as Bm25Json);
-  } catch {
-    const index = buildChunkIndex(store.documents, store.chunks);
-    await writeFileAtomic(file, JSON.stringify(index.toJSON())).catch((e: Error) => logStatus(`index: could not save ${file}: ${e.message}`, { quiet }));
-    return index;
-  }
 }

@@ -146,6 +146,8 @@ export const VARIABLES = [
   v('POLICY_ASSISTANT_UPLOAD_MAX_FILE_BYTES', positiveInt, '33554432', 'largest file `POST /admin/documents` accepts (a PDF or Word file is ingested up to 32 MB); over it, 413'),
   v('POLICY_ASSISTANT_UPLOAD_MAX_TOTAL_BYTES', positiveInt, '67108864', 'largest upload (all files of one request, held in memory while they are checked); over it, 413'),
   v('POLICY_ASSISTANT_UPLOAD_MAX_FILES', positiveInt, '20', 'files one `POST /admin/documents` may carry'),
+  v('POLICY_ASSISTANT_INDEX_ROLE', text.toLowerCase().pipe(z.enum(['writer', 'reader'], { error: 'must be writer or reader' })), 'writer', '`reader`: this replica only loads generations writers commit; it never builds or repairs the index'),
+  v('POLICY_ASSISTANT_INDEX_LOCK_STALE_SECONDS', positiveInt.refine((n) => n >= 5, 'must be at least 5'), '30', 'a writer lock whose heartbeat is older than this is stale (a dead pid on this host is stale at once)'),
   v('POLICY_ASSISTANT_MAX_CONVERSATIONS', positiveInt, '10000', 'conversations held at once'),
   v('POLICY_ASSISTANT_CONVERSATION_TURNS', positiveInt, '20', 'turns kept per conversation'),
   v('POLICY_ASSISTANT_CONVERSATION_TTL_SECONDS', positiveInt, '1800', 'an idle conversation is forgotten after this'),
@@ -184,6 +186,8 @@ export interface Config {
   trustProxy: TrustProxy;
   adminToken: string;
   uploads: { maxFileBytes: number; maxTotalBytes: number; maxFiles: number };
+  /** Who may write the index folder (index/lock.ts). */
+  index: { role: 'writer' | 'reader'; lockStaleMs: number };
   conversations: ConversationBounds;
   /** Redis for conversations and rate limits; memory when undefined. */
   redisUrl?: string;
@@ -264,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTotalBytes: get('POLICY_ASSISTANT_UPLOAD_MAX_TOTAL_BYTES'),
       maxFiles: get('POLICY_ASSISTANT_UPLOAD_MAX_FILES'),
     },
+    index: { role: get('POLICY_ASSISTANT_INDEX_ROLE'), lockStaleMs: get<number>('POLICY_ASSISTANT_INDEX_LOCK_STALE_SECONDS') * 1000 },
     conversations: {
       maxConversations: get('POLICY_ASSISTANT_MAX_CONVERSATIONS'),
       maxTurns: get('POLICY_ASSISTANT_CONVERSATION_TURNS'),

@@ -6,6 +6,8 @@
  * (conversations-redis.ts) so replicas share conversations. Ids are issued and signed by
  * conversations-ids.ts; conversations-service.ts ties the two together for the pipeline.
  */
+import { LRUCache } from 'lru-cache';
+
 export interface Turn {
   question: string;
   /** The question as searched (follow-ups rewritten with context). */
@@ -84,25 +86,29 @@ export function boundedTurn(turn: Turn, max: number): Turn {
   };
 }
 
-interface Conversation {
-  turns: Turn[];
-  touched: number;
-  bytes: number;
-}
-
-/** The default store: in this process's memory, lost on restart and not shared between replicas. */
+/**
+ * The default store: in this process's memory, lost on restart and not shared between replicas.
+ * lru-cache keeps the bounds: conversations (max), bytes (maxSize, turns measured by turnBytes) and
+ * idle time (ttl, renewed by each append), dropping the least recently used first.
+ */
 export class MemoryConversationStore implements ConversationStore {
   readonly kind = 'memory' as const;
   readonly limits: ConversationLimits;
-  // A Map iterates in insertion order; re-inserting on use makes the first entry the least recent.
-  private readonly conversations = new Map<string, Conversation>();
-  private storedBytes = 0;
+  private readonly conversations: LRUCache<string, Turn[]>;
 
-  constructor(
-    limits: Partial<ConversationLimits> = {},
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(limits: Partial<ConversationLimits> = {}, now: () => number = Date.now) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.conversations = new LRUCache<string, Turn[]>({
+      max: this.limits.maxConversations,
+      maxSize: this.limits.maxBytes,
+      sizeCalculation: (turns) => Math.max(1, turns.reduce((n, t) => n + turnBytes(t), 0)),
+      ttl: this.limits.ttlMs,
+      // A read does not renew a conversation: only a new turn does.
+      updateAgeOnGet: false,
+      perf: { now },
+      // Read the clock on every check (the default caches it for 1 ms with a timer).
+      ttlResolution: 0,
+    });
   }
 
   get size(): number {
@@ -111,50 +117,23 @@ export class MemoryConversationStore implements ConversationStore {
 
   /** Approximate bytes held by all stored turns; never above limits.maxBytes after an append. */
   get bytes(): number {
-    return this.storedBytes;
+    return this.conversations.calculatedSize;
   }
 
   async history(id: string): Promise<Turn[] | undefined> {
-    return this.live(id)?.turns;
+    return this.conversations.get(id);
   }
 
   async append(id: string, turn: Turn): Promise<void> {
-    const turns = [...(this.live(id)?.turns ?? []), boundedTurn(turn, this.limits.maxTextChars)].slice(-this.limits.maxTurns);
-    const old = this.conversations.get(id);
-    if (old) this.remove(id, old);
-    const bytes = turns.reduce((n, t) => n + turnBytes(t), 0);
-    this.conversations.set(id, { turns, touched: this.now(), bytes });
-    this.storedBytes += bytes;
-    this.evict();
+    const turns = [...(this.conversations.get(id) ?? []), boundedTurn(turn, this.limits.maxTextChars)].slice(-this.limits.maxTurns);
+    this.conversations.set(id, turns);
+    // Expired conversations nobody reads again free their memory too (a scan; ~µs per thousand).
+    this.conversations.purgeStale();
   }
 
   async status(): Promise<StoreStatus> {
-    return { store: 'memory', ok: true, conversations: this.size, bytes: this.storedBytes };
+    return { store: 'memory', ok: true, conversations: this.size, bytes: this.bytes };
   }
 
   async close(): Promise<void> {}
-
-  private live(id: string): Conversation | undefined {
-    const c = this.conversations.get(id);
-    if (c && this.now() - c.touched > this.limits.ttlMs) {
-      this.remove(id, c);
-      return undefined;
-    }
-    return c;
-  }
-
-  private remove(id: string, c: Conversation): void {
-    this.conversations.delete(id);
-    this.storedBytes -= c.bytes;
-  }
-
-  /** Drops least recently used conversations while over a bound, and expired ones at the front. */
-  private evict(): void {
-    const now = this.now();
-    for (const [id, c] of this.conversations) {
-      const within = this.conversations.size <= this.limits.maxConversations && this.storedBytes <= this.limits.maxBytes;
-      if (within && now - c.touched <= this.limits.ttlMs) break;
-      this.remove(id, c);
-    }
-  }
 }

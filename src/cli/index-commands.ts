@@ -4,8 +4,9 @@ import { print, printJson } from './output.ts';
 
 /** Builds or updates the index explicitly (npm start does it on first run). */
 export async function indexCommand(opts: { rebuild?: boolean; json?: boolean }): Promise<number> {
-  // No conversations here: never connect to Redis (its socket would keep the command alive).
-  const app = await openApp({ rebuild: opts.rebuild, redisUrl: null });
+  // An explicit build, for this corpus: waits for another writer's lock rather than racing it, and
+  // never connects to Redis (no conversations here; its socket would keep the command alive).
+  const app = await openApp({ rebuild: opts.rebuild, write: 'build', waitForLock: true, redisUrl: null });
   const { stats, dir, model } = app.index;
   if (opts.json) printJson({ dir, model, ...stats, documents: app.corpus.documents.length, chunks: app.corpus.chunks.length });
   else

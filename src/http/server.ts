@@ -120,7 +120,8 @@ export async function serveCommand(opts: { port?: string; host?: string }): Prom
   const host = opts.host ?? cfg.host;
   const logger = createLogger();
   const dirs = { corpusDir: cfg.corpusDir, indexDir: cfg.indexDir };
-  const holder = new AppHolder(await openApp(dirs));
+  // A damaged index is served from its intact parts at once; the reloader repairs it in the background.
+  const holder = new AppHolder(await openApp({ ...dirs, onDamage: 'serve' }));
   const reloader = new AppReloader(holder, { ...dirs, logger });
   // Everything is built once over holder.live, so each request reads the App current at the time.
   const app = holder.live;

@@ -68,7 +68,7 @@ const ownerPid = (name: string): number | undefined => {
   return m ? Number(m[1]) : undefined;
 };
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {

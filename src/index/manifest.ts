@@ -9,7 +9,9 @@ import { IndexCorruptError } from './errors.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 /** Bump when the layout or meaning of any index file changes; an old index is then rebuilt. */
-export const INDEX_FORMAT_VERSION = 2;
+export const INDEX_FORMAT_VERSION = 3;
+/** Format 2 lacked vectors.f32, lexical.json and the manifest's own checksum; its parts are salvaged. */
+export const SALVAGEABLE_FORMAT_VERSIONS = [2];
 
 export interface ModelInfo {
   id: string;
@@ -27,6 +29,16 @@ export interface IndexManifest {
   documents: Record<string, { file: string; contentHash: string; chunkIds: string[] }>;
   /** The other files of this generation, so truncation or damage is caught before use. */
   artifacts: Record<string, { bytes: number; sha256: string }>;
+  /** sha256 of this manifest serialised without this field, so a flipped byte here is caught too. */
+  checksum?: string;
+}
+
+const manifestChecksum = (m: IndexManifest): string => sha256(JSON.stringify({ ...m, checksum: undefined }));
+
+/** Sets the manifest's own checksum and returns its text. */
+export function serializeManifest(m: IndexManifest): string {
+  m.checksum = manifestChecksum(m);
+  return JSON.stringify(m, null, 1);
 }
 
 export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -67,6 +79,8 @@ export async function readManifest(dir: string): Promise<IndexManifest> {
     Object.values(m.documents).every((d) => isRecord(d) && Array.isArray(d.chunkIds) && typeof d.contentHash === 'string') &&
     isRecord(m.artifacts);
   if (!ok) throw new IndexCorruptError(dir, `${MANIFEST_FILE} does not have the expected fields`);
+  const salvage = SALVAGEABLE_FORMAT_VERSIONS.includes(m.formatVersion) && m.checksum === undefined;
+  if (!salvage && m.checksum !== manifestChecksum(m)) throw new IndexCorruptError(dir, `${MANIFEST_FILE} is damaged (its checksum differs)`);
   return m;
 }
 

@@ -62,14 +62,15 @@ describe('MemoryConversationStore bounds', () => {
   });
 
   it('expires idle conversations (injected clock), also when nobody reads them again', async () => {
-    let now = 0;
+    // lru-cache takes a start time of 0 for "never expires", and a real clock never reads 0.
+    let now = 1;
     const store = new MemoryConversationStore({ ttlMs: 60_000 }, () => now);
     await store.append('old', turn());
     for (let i = 0; i < 100; i++) await store.append(`a${i}`, turn());
     now = 30_000;
     await store.append('fresh', turn());
     expect(await store.history('old')).toHaveLength(1);
-    now = 60_001;
+    now = 60_002;
     expect(await store.history('old')).toBeUndefined();
     // Appending sweeps the expired ones from the front, unread.
     await store.append('another', turn());

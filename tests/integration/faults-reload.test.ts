@@ -16,6 +16,7 @@ import { openApp, type App } from '../../src/app.ts';
 import { TransformersEmbedder } from '../../src/index/embedder/index.ts';
 import { adminRouter } from '../../src/http/routes/admin.ts';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
+import { serializeManifest, type IndexManifest } from '../../src/index/manifest.ts';
 import { ROOT } from '../helpers.ts';
 import { postJson } from './http-helpers.ts';
 
@@ -229,7 +230,7 @@ describe('a generation committed by another process', () => {
     const manifestFile = path.join(indexDir, bad, 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { model: { id: string; sha256: string } };
     manifest.model = { ...manifest.model, id: 'someone/else-model', sha256: 'f'.repeat(64) };
-    await writeFile(manifestFile, JSON.stringify(manifest));
+    await writeFile(manifestFile, serializeManifest(manifest as IndexManifest));
     const failedBefore = logs.filter((l) => l.includes('index reload failed')).length;
 
     await writeFile(path.join(indexDir, 'CURRENT'), `${bad}\n`);

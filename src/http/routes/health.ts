@@ -14,8 +14,15 @@ export const HealthResponse = z.looseObject({
     chunks: z.number().int(),
     builtAt: z.string(),
     generation: z.string(),
-    openedAs: z.enum(['loaded', 'incremental', 'full']),
+    openedAs: z.enum(['loaded', 'incremental', 'full', 'repaired', 'degraded']),
     openMs: z.number().int(),
+    state: z.enum(['ok', 'rebuilding']).describe('rebuilding: a damaged index answered from its intact parts while a writer repairs it'),
+    repairing: z.array(z.string()).optional().describe('what is damaged and being repaired'),
+    serving: z.object({ dense: z.boolean(), lexical: z.boolean(), sentences: z.boolean() }).describe('the parts answering'),
+    corpus: z.enum(['same', 'differs']).describe("whether this replica's corpus is the one the served index was built from"),
+    differences: z
+      .object({ files: z.array(z.string()), documents: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()) }) })
+      .optional(),
   }),
   model: z.object({ id: z.string(), sha256: z.string(), dims: z.number().int() }),
   answerMode: z.enum(['extractive', 'llm']),
@@ -34,8 +41,11 @@ export const HealthResponse = z.looseObject({
 });
 
 /**
- * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it
- * listens. `load` shows the answer/search work running, waiting, finished, cancelled and refused. A
+ * GET /healthz: 200 whenever the server is up — the app (and so the index) is open before it listens.
+ * status 'rebuilding' while a damaged index is answered from its intact parts (index.repairing says
+ * what, index.serving which arms answer); index.corpus 'differs' when this replica's corpus is not
+ * the one the committed index was built from (index.differences says which files and documents).
+ * `load` shows the answer/search work running, waiting, finished, cancelled and refused. A
  * conversation store that is down is reported (`conversations.ok: false`) but is not a failure:
  * chat still answers, without history.
  */
@@ -45,11 +55,16 @@ export function healthRouter(app: App, load?: () => WorkStats): Router {
   router
     .route('/healthz')
     .get(async (_req, res) => {
-      const { stats, model, builtAt, dir } = app.index;
+      const { stats, model, builtAt, dir, condition } = app.index;
       res.setHeader('Cache-Control', 'no-store');
       res.json({
-        status: 'ok',
+        status: condition.state === 'ok' ? 'ok' : 'rebuilding',
         index: {
+          state: condition.state === 'ok' ? 'ok' : 'rebuilding',
+          ...(condition.state === 'ok' ? {} : { repairing: condition.problems }),
+          serving: condition.serving,
+          corpus: condition.corpus,
+          ...(condition.differences ? { differences: condition.differences } : {}),
           documents: app.corpus.documents.length,
           clauses: app.corpus.clauses.length,
           chunks: app.corpus.chunks.length,
