@@ -28,6 +28,7 @@ import type { Logger } from 'pino';
 import { openApp, type App } from './app.ts';
 import { CURRENT_FILE, currentGeneration } from './index/atomic.ts';
 import type { IndexStats } from './index/build.ts';
+import { corpusReport, type CorpusReport } from './corpus-admin.ts';
 import { IndexLockedError, indexWriterConfigFromEnv, type IndexRole } from './index/lock.ts';
 
 /** The App the server answers from, replaced whole by swap(). */
@@ -77,6 +78,8 @@ export interface ReloadStatus {
   /** On success: the generation now served and how it was opened. */
   generation?: string;
   stats?: IndexStats;
+  /** On success: per file, what this job added, changed and removed, and what it skipped and why. */
+  corpus?: CorpusReport;
   /** On failure or cancellation: why; the previous index is still being served. */
   error?: string;
 }
@@ -103,6 +106,8 @@ export class AppReloader {
   private last: ReloadStatus = { state: 'idle' };
   /** A change was seen while a job ran: look again when it ends. */
   private recheck = false;
+  /** Callers of refresh() waiting for a job that starts after the running one. */
+  private queued: { promise: Promise<ReloadStatus>; resolve: (s: ReloadStatus) => void } | undefined;
   /** A generation that failed to load is not retried by the watcher (an admin reindex still may). */
   private failedGeneration: string | undefined;
   private watcher: FSWatcher | undefined;
@@ -132,6 +137,22 @@ export class AppReloader {
   reindex(opts: { rebuild?: boolean } = {}): ReloadStatus {
     if (!this.job) this.start('admin', opts.rebuild === true);
     return this.status();
+  }
+
+  /**
+   * Reindexes the corpus as it is now — after a file was added or removed — and resolves with the
+   * final status of that job. A job already running may have read the corpus before the change, so
+   * a new one is queued after it (one for all callers meanwhile) instead of joining it.
+   */
+  refresh(): Promise<ReloadStatus> {
+    if (this.closed) return Promise.resolve({ state: 'cancelled', error: new ReloadCancelledError().message });
+    if (!this.job) return this.start('admin', false);
+    if (!this.queued) {
+      let resolve!: (s: ReloadStatus) => void;
+      const promise = new Promise<ReloadStatus>((r) => (resolve = r));
+      this.queued = { promise, resolve };
+    }
+    return this.queued.promise;
   }
 
   /** Follows embeddings/CURRENT: a newly committed generation is loaded and swapped in. */
@@ -199,16 +220,22 @@ export class AppReloader {
     this.start('watch', false, name);
   }
 
-  private start(trigger: ReloadTrigger, rebuild: boolean, generation?: string): void {
+  private start(trigger: ReloadTrigger, rebuild: boolean, generation?: string): Promise<ReloadStatus> {
     const status: ReloadStatus = { state: 'running', jobId: randomUUID(), trigger, rebuild, startedAt: new Date().toISOString() };
     this.last = status;
     this.job = this.run(status, generation).finally(() => {
       this.job = undefined;
-      if (this.recheck) {
+      const queued = this.queued;
+      this.queued = undefined;
+      if (queued) {
+        if (this.closed) queued.resolve({ state: 'cancelled', error: new ReloadCancelledError().message });
+        else void this.start('admin', false).then(queued.resolve);
+      } else if (this.recheck) {
         this.recheck = false;
         void this.check();
       }
     });
+    return this.job.then(() => structuredClone(status));
   }
 
   private async run(status: ReloadStatus, seen: string | undefined): Promise<void> {
@@ -247,6 +274,7 @@ export class AppReloader {
         return;
       }
       this.holder.swap(next);
+      status.corpus = corpusReport(current.corpus, next.corpus);
       this.failedGeneration = undefined;
       status.state = 'succeeded';
       status.generation = path.basename(next.index.dir);

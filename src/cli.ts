@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { addCommand } from './cli/add-command.ts';
 import { clauseCommand, documentsCommand, ingestCommand } from './cli/corpus-commands.ts';
 import { askCommand, indexCommand, searchCommand } from './cli/index-commands.ts';
 import { config } from './config.ts';
@@ -15,6 +16,8 @@ commands:
   documents [--json]     list the policy documents with their metadata
   clause <id|reference>  print one clause verbatim, e.g. clause 自贸区条例第十五条
   index [--rebuild]      build or update the search index under embeddings/
+  add <file|folder>… [--replace]
+                         copy policy files into corpus/ (each checked first) and update the index
   search "问题" [--k 10]  ranked clauses with their scores
   ask "问题" [--conversation ID]
                          a cited answer (offline, or by the configured LLM)
@@ -37,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       rebuild: { type: 'boolean' },
+      replace: { type: 'boolean' },
       k: { type: 'string' },
       port: { type: 'string' },
       conversation: { type: 'string' },
@@ -58,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
       return clauseCommand(rest.join(' '), values);
     case 'index':
       return indexCommand(values);
+    case 'add':
+      return addCommand(rest, values);
     case 'search':
       if (!rest.length) throw new UsageError('search needs a question, e.g. policy-assistant search "外资银行可以参股证券公司吗"');
       return searchCommand(rest.join(' '), values);

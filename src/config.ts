@@ -142,7 +142,10 @@ export const VARIABLES = [
   v('POLICY_ASSISTANT_RATE_LIMIT_SEARCH', rate, '60/60s', 'the same for `/api/search`'),
   v('POLICY_ASSISTANT_RATE_LIMIT_API', rate, '300/60s', 'the same for clauses, documents and `/mcp`'),
   v('POLICY_ASSISTANT_TRUST_PROXY', trustProxy, 'off', 'hops (or addresses) of a reverse proxy whose `X-Forwarded-For` is trusted; set it behind nginx'),
-  v('POLICY_ASSISTANT_ADMIN_TOKEN', text, '', 'enables `/admin/reindex` (bearer token) to rebuild the index while serving'),
+  v('POLICY_ASSISTANT_ADMIN_TOKEN', text, '', 'enables `/admin/reindex` and `/admin/documents` (bearer token) to rebuild the index and add or remove policies while serving'),
+  v('POLICY_ASSISTANT_UPLOAD_MAX_FILE_BYTES', positiveInt, '33554432', 'largest file `POST /admin/documents` accepts (a PDF or Word file is ingested up to 32 MB); over it, 413'),
+  v('POLICY_ASSISTANT_UPLOAD_MAX_TOTAL_BYTES', positiveInt, '67108864', 'largest upload (all files of one request, held in memory while they are checked); over it, 413'),
+  v('POLICY_ASSISTANT_UPLOAD_MAX_FILES', positiveInt, '20', 'files one `POST /admin/documents` may carry'),
   v('POLICY_ASSISTANT_INDEX_ROLE', text.toLowerCase().pipe(z.enum(['writer', 'reader'], { error: 'must be writer or reader' })), 'writer', '`reader`: this replica only loads generations writers commit; it never builds or repairs the index'),
   v('POLICY_ASSISTANT_INDEX_LOCK_STALE_SECONDS', positiveInt.refine((n) => n >= 5, 'must be at least 5'), '30', 'a writer lock whose heartbeat is older than this is stale (a dead pid on this host is stale at once)'),
   v('POLICY_ASSISTANT_MAX_CONVERSATIONS', positiveInt, '10000', 'conversations held at once'),
@@ -182,6 +185,7 @@ export interface Config {
   rateLimits: Record<RouteClass, RateRule | null>;
   trustProxy: TrustProxy;
   adminToken: string;
+  uploads: { maxFileBytes: number; maxTotalBytes: number; maxFiles: number };
   /** Who may write the index folder (index/lock.ts). */
   index: { role: 'writer' | 'reader'; lockStaleMs: number };
   conversations: ConversationBounds;
@@ -259,6 +263,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: get<TrustProxy | undefined>('POLICY_ASSISTANT_TRUST_PROXY') ?? false,
     adminToken: get<string | undefined>('POLICY_ASSISTANT_ADMIN_TOKEN') ?? '',
+    uploads: {
+      maxFileBytes: get('POLICY_ASSISTANT_UPLOAD_MAX_FILE_BYTES'),
+      maxTotalBytes: get('POLICY_ASSISTANT_UPLOAD_MAX_TOTAL_BYTES'),
+      maxFiles: get('POLICY_ASSISTANT_UPLOAD_MAX_FILES'),
+    },
     index: { role: get('POLICY_ASSISTANT_INDEX_ROLE'), lockStaleMs: get<number>('POLICY_ASSISTANT_INDEX_LOCK_STALE_SECONDS') * 1000 },
     conversations: {
       maxConversations: get('POLICY_ASSISTANT_MAX_CONVERSATIONS'),

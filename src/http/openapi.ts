@@ -112,6 +112,61 @@ export function openApiDocument(c: ToolCatalogue): ReturnType<OpenApiGeneratorV3
     request: { query: z.object({ rebuild: z.enum(['true', 'false']).optional().describe('re-embed everything') }) },
     responses: { 202: { description: 'the job', ...json(z.looseObject({})) }, 400: badInput, ...admin },
   });
+  const DocumentRef = z.object({ id: z.string(), title: z.string() });
+  const FileOutcome = registry.register(
+    'AdminFileOutcome',
+    z.object({
+      file: z.string(),
+      status: z.enum(['added', 'skipped']),
+      reason: z.string().optional().describe('why it was skipped, or which of its documents were left out as copies'),
+      reasonCode: z.enum(['invalid_name', 'unsupported', 'unreadable', 'duplicate', 'identical', 'exists']).optional(),
+      documents: z.array(DocumentRef).describe('the documents an added file brings'),
+      replaced: z.boolean().optional(),
+    }),
+  );
+  const job = z.looseObject({ state: z.enum(['idle', 'running', 'succeeded', 'failed', 'cancelled']) }).describe('the reindex job, as GET /admin/reindex shows it');
+  const Upload = registry.register('AdminUploadResponse', z.object({ files: z.array(FileOutcome), index: job.optional().describe('absent when nothing was added') }));
+  const waitQuery = { wait: z.enum(['true', 'false']).optional().describe('answer only once the new index is swapped in') };
+  registry.registerPath({
+    method: 'post',
+    path: '/admin/documents',
+    summary: 'Add policy files to the corpus while serving',
+    description:
+      'Each file is parsed first (as the index will parse it, against the corpus): unreadable, unsupported, duplicate or identical files are reported and not copied; the rest are copied in atomically and the index is updated in the background.',
+    request: {
+      query: z.object({ ...waitQuery, replace: z.enum(['true', 'false']).optional().describe('replace a different file of the same name') }),
+      body: {
+        required: true,
+        content: { 'multipart/form-data': { schema: z.object({ file: z.array(z.string().openapi({ type: 'string', format: 'binary' })).describe('one or more .txt, .md, .html, .htm, .pdf or .docx files') }) } },
+      },
+    },
+    responses: {
+      201: { description: 'every file added', ...json(Upload) },
+      200: { description: 'some files added, some skipped (each says why)', ...json(Upload) },
+      400: badInput,
+      413: error('a file, the file count or the whole upload is over its limit (POLICY_ASSISTANT_UPLOAD_MAX_*)'),
+      415: error('the body is not multipart/form-data'),
+      422: { description: 'nothing was added; `files` says why for each', ...json(Upload.extend({ error: ErrorBody.shape.error })) },
+      503: { description: 'with wait=true: the files were added but the index update failed; the previous index is served', ...json(Upload.extend({ error: ErrorBody.shape.error })) },
+      ...admin,
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/admin/documents/{id}',
+    summary: 'Remove the file holding a document (moved to corpus/.removed/) and reindex',
+    request: { params: idParams('a document id'), query: z.object(waitQuery) },
+    responses: {
+      200: {
+        description: 'removed',
+        ...json(z.object({ removed: z.object({ id: z.string(), title: z.string(), file: z.string(), movedTo: z.string() }), index: job })),
+      },
+      409: error('the file holds other documents too (a compilation); the message names it and how many'),
+      503: error('the file was removed but the index update failed'),
+      ...admin,
+      404: error('no document has this id (or admin is off)'),
+    },
+  });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

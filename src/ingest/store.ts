@@ -5,7 +5,7 @@
 
 import type { Chunk } from '../chunk/chunk.ts';
 import type { Clause, PolicyDocument } from '../parse/types.ts';
-import type { Corpus } from './ingest.ts';
+import type { Corpus, Duplicate } from './ingest.ts';
 
 export interface StoredFile {
   file: string;
@@ -24,6 +24,8 @@ interface StoreJson {
   clauses: Clause[];
   chunks: StoredChunk[];
   errors: { file: string; message: string }[];
+  /** Absent in stores written before duplicates were kept. */
+  duplicates?: Duplicate[];
 }
 
 export class CorpusStore {
@@ -39,6 +41,8 @@ export class CorpusStore {
     readonly clauses: Clause[],
     readonly chunks: Chunk[],
     readonly errors: { file: string; message: string }[],
+    /** Documents left out as copies of others, kept so a loaded index can still report them. */
+    readonly duplicates: Duplicate[] = [],
   ) {
     this.documentById = new Map(documents.map((d) => [d.id, d]));
     this.clauseById = new Map(clauses.map((c) => [c.id, c]));
@@ -53,7 +57,7 @@ export class CorpusStore {
 
   static fromCorpus(corpus: Corpus): CorpusStore {
     const files = corpus.files.map(({ file, originalName, encoding, layout, text }) => ({ file, originalName, encoding, layout, text }));
-    return new CorpusStore(files, corpus.documents, corpus.clauses, corpus.chunks, corpus.errors);
+    return new CorpusStore(files, corpus.documents, corpus.clauses, corpus.chunks, corpus.errors, corpus.duplicates);
   }
 
   /** Clauses of a document in reading order. */
@@ -82,6 +86,7 @@ export class CorpusStore {
       clauses: this.clauses,
       chunks: this.chunks.map(({ id, clauseId, label, start, end }) => ({ id, clauseId, label, start, end })),
       errors: this.errors,
+      duplicates: this.duplicates,
     };
     return JSON.stringify(json);
   }
@@ -109,6 +114,6 @@ export class CorpusStore {
         end: s.end,
       };
     });
-    return new CorpusStore(json.files, json.documents, json.clauses, chunks, json.errors);
+    return new CorpusStore(json.files, json.documents, json.clauses, chunks, json.errors, Array.isArray(json.duplicates) ? json.duplicates : []);
   }
 }

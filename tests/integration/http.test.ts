@@ -254,7 +254,7 @@ describe('service endpoints', () => {
     const text = await res.text();
     const doc = JSON.parse(text) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
     expect(doc.openapi).toMatch(/^3\.1\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/admin/reindex', '/api/chat', '/api/clauses', '/api/clauses/{id}', '/api/documents', '/api/documents/{id}', '/api/search', '/documents/{id}', '/healthz', '/mcp', '/openapi.json', '/widget.js']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/admin/documents', '/admin/documents/{id}', '/admin/reindex', '/api/chat', '/api/clauses', '/api/clauses/{id}', '/api/documents', '/api/documents/{id}', '/api/search', '/documents/{id}', '/healthz', '/mcp', '/openapi.json', '/widget.js']);
     expect(Object.keys(doc.paths['/api/chat']!)).toEqual(['post']);
     for (const [, name] of text.matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)) expect(doc.components.schemas).toHaveProperty(name!);
   });
