@@ -1,5 +1,3 @@
-import mammoth from 'mammoth';
-import { parseHTML } from 'linkedom';
 import { EncryptedFileError, FileTooLargeError, UnreadableFileError } from '../errors.ts';
 import { blockLines } from './html.ts';
 import type { Extracted } from './index.ts';
@@ -10,6 +8,8 @@ import type { Extracted } from './index.ts';
  * document's title, taken out of the text; else the file's own title property, if set.
  */
 export async function docxToText(bytes: Uint8Array, file: string): Promise<Extracted> {
+  // Loaded on first use, as in html.ts.
+  const [{ default: mammoth }, { parseHTML }] = await Promise.all([import('mammoth'), import('linkedom')]);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // An encrypted .docx is an OLE compound file (D0 CF 11 E0), as is a legacy .doc.
   if (buffer.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0])))

@@ -31,14 +31,14 @@ describe('htmlToText', () => {
     <div class="related"><h3>相关链接</h3><ul><li><a href="#">中国政府网</a></li><li><a href="#">北京市各区政府网站</a></li></ul></div>
     <div class="footer">主办：北京市人民政府办公厅 京ICP备05060933号 京公网安备11010502039234号</div></body></html>`;
 
-  it('keeps the article, one line per block, without the site around it', () => {
-    const out = htmlToText(page('北京市某某管理办法_北京市人民政府网站', '<h1>北京市某某管理办法</h1>'));
+  it('keeps the article, one line per block, without the site around it', async () => {
+    const out = await htmlToText(page('北京市某某管理办法_北京市人民政府网站', '<h1>北京市某某管理办法</h1>'));
     expect(out.title).toBe('北京市某某管理办法');
     expect(out.text.split('\n')).toEqual([...ARTICLE, '北京市某某局', '2022年3月1日']);
   });
 
-  it('takes the title from <title> minus the site name when the page has no heading', () => {
-    expect(htmlToText(page('北京市某某管理办法 - 首都之窗', '')).title).toBe('北京市某某管理办法');
+  it('takes the title from <title> minus the site name when the page has no heading', async () => {
+    expect((await htmlToText(page('北京市某某管理办法 - 首都之窗', ''))).title).toBe('北京市某某管理办法');
   });
 
   it('decodes a GBK page that declares its charset', async () => {
