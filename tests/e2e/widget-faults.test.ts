@@ -3,6 +3,7 @@ import express, { type Response } from 'express';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { documentPage } from '../../src/http/pages.ts';
+import type { Answer } from '../../src/tools/answer.ts';
 import type { DocumentView } from '../../src/tools/documents.ts';
 import { buildWidget, launchBrowser, listen, screenshot, WIDGET_JS, type Browser, type Listening } from './browser.ts';
 
@@ -21,13 +22,17 @@ const CITATION = {
   date: '2024-01-02',
   quote: `含有${EVIL}的条款`,
 };
-const ANSWER = {
+const ANSWER: Answer = {
   conversationId: 'conv-12345678',
   answer: `根据该条例，答案是<b>加粗</b>${EVIL}。[1]`,
   citations: [CITATION],
   abstained: false,
-  notices: ['《测试条例》有效期至2021-12-31，已届满，可能已失效。', '《测试条例》：本条例自2021年1月1日起施行。'],
+  notices: [
+    { kind: 'validity', expired: true, until: '2021-12-31', text: '《测试条例》有效期至2021-12-31，已届满，可能已失效。' },
+    { kind: 'validity', expired: false, text: '《测试条例》：本条例自2021年1月1日起施行。' },
+  ],
   mode: 'extractive',
+  searched: '测试',
   related: [],
 };
 const CLAUSE = {
@@ -61,7 +66,7 @@ const HOSTILE_DOC: DocumentView = {
   clauses: [{ id: `${CITATION.id}"onmouseover="alert(4)`, label: CITATION.label, number: '第一条', start: 0, end: CLAUSE.text.length }],
 };
 
-const ABSTAINED = {
+const ABSTAINED: Answer = {
   ...ANSWER,
   answer: '已收录的政策中没有找到能回答“测试问题”的条款。最相关的是《测试条例》第一条，仅供参考，其中并未写明您所问的内容。',
   citations: [],
