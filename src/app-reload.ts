@@ -29,7 +29,7 @@ import { openApp, type App } from './app.ts';
 import { CURRENT_FILE, currentGeneration } from './index/atomic.ts';
 import type { IndexStats } from './index/build.ts';
 import { corpusReport, type CorpusReport } from './corpus-admin.ts';
-import { IndexLockedError, indexWriterConfigFromEnv, type IndexRole } from './index/lock.ts';
+import { IndexLockedError, indexWriterConfig, type IndexRole } from './index/lock.ts';
 
 /** The App the server answers from, replaced whole by swap(). */
 export class AppHolder {
@@ -120,7 +120,7 @@ export class AppReloader {
     private readonly holder: AppHolder,
     private readonly opts: ReloaderOptions,
   ) {
-    this.role = opts.role ?? indexWriterConfigFromEnv().role;
+    this.role = opts.role ?? indexWriterConfig().role;
   }
 
   /** A copy of the latest job's status. */

@@ -10,7 +10,7 @@ import { config } from './config.ts';
 import { openIndex, type IndexCondition, type IndexStats, type WriteMode } from './index/build.ts';
 import { TransformersEmbedder } from './index/embedder/index.ts';
 import { IndexError } from './index/errors.ts';
-import { indexWriterConfigFromEnv } from './index/lock.ts';
+import { indexWriterConfig } from './index/lock.ts';
 import type { Embedder, LexicalIndex } from './index/ports.ts';
 import type { CorpusStore } from './ingest/store.ts';
 import type { HnswVectorStore } from './index/vector-store.ts';
@@ -69,7 +69,7 @@ export async function openApp(opts: AppOptions = {}): Promise<App> {
   // failed build leaves no socket keeping the process alive.
   const conversationSettings = opts.conversations ? undefined : await readConversationSettings(opts);
   // A reader (POLICY_ASSISTANT_INDEX_ROLE=reader) only ever loads what writers commit.
-  const writer = indexWriterConfigFromEnv();
+  const writer = indexWriterConfig();
   const write = writer.role === 'reader' ? 'load' : (opts.write ?? 'auto');
   if (writer.role === 'reader' && (opts.rebuild || opts.write === 'build')) {
     throw new IndexError('this process is an index reader (POLICY_ASSISTANT_INDEX_ROLE=reader): it does not build; run the build where the role is writer', { code: 'usage' });

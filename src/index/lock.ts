@@ -40,7 +40,7 @@ export interface IndexWriterConfig {
 }
 
 /** The role and lock bound from the configuration (POLICY_ASSISTANT_INDEX_ROLE, _INDEX_LOCK_STALE_SECONDS). */
-export function indexWriterConfigFromEnv(): IndexWriterConfig {
+export function indexWriterConfig(): IndexWriterConfig {
   const { role, lockStaleMs } = config().index;
   return { role, staleMs: lockStaleMs };
 }
