@@ -3,7 +3,7 @@
 // one-document corpus in a temp dir (POLICY_ASSISTANT_CORPUS_DIR / _INDEX_DIR), so a build takes
 // seconds and the project's embeddings/ is never touched.
 
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -12,79 +12,22 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeManifest, type IndexManifest } from '../../src/index/manifest.ts';
 import { ROOT } from '../helpers.ts';
+import { cli as spawnCli, started, STACK_FRAME, stop, waitFor, type Cli } from './index-cli.ts';
 import { parseSse, postJson } from './http-helpers.ts';
-
-const CLI = path.join(ROOT, 'dist/cli.js');
-const STACK_FRAME = /^\s+at /m;
 
 let tmp: string;
 let corpusDir: string;
 /** A complete index of corpusDir, copied for each case. */
 let baseIndex: string;
-const started = new Set<ChildProcess>();
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface Cli {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<Exit>;
-}
-
-function cli(args: string[], indexDir: string, env: Record<string, string> = {}): Cli {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, POLICY_ASSISTANT_CORPUS_DIR: corpusDir, POLICY_ASSISTANT_INDEX_DIR: indexDir, POLICY_ASSISTANT_QUIET: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d));
-  const exited = new Promise<Exit>((resolve) =>
-    child.on('exit', (code, signal) => {
-      started.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-/** Resolves when `text` matches the output, or rejects when the process exits first. */
-function waitFor(p: Cli, stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 120_000): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern} in ${stream}:\n${p[stream]()}`)), timeoutMs);
-    const check = () => {
-      const m = p[stream]().match(pattern);
-      if (!m) return;
-      clearTimeout(timer);
-      p.child[stream]!.off('data', check);
-      resolve(m);
-    };
-    p.child[stream]!.on('data', check);
-    check();
-    void p.exited.then((e) => {
-      clearTimeout(timer);
-      reject(new Error(`exited (${e.code ?? e.signal}) before ${pattern}:\n${p.stderr()}`));
-    });
-  });
-}
+/** A CLI process over this file's corpus and the given index. */
+const cli = (args: string[], indexDir: string, env: Record<string, string> = {}): Cli => spawnCli(args, { corpusDir, indexDir }, env);
 
 /** `serve` on a free port; resolves once it listens. */
 async function serve(indexDir: string, env: Record<string, string> = {}): Promise<Cli & { url: string }> {
   const p = cli(['serve', '--port', '0'], indexDir, env);
   const [, url] = await waitFor(p, 'stderr', /serving on (http:\/\/\S+) /);
   return { ...p, url: url! };
-}
-
-async function stop(p: Cli): Promise<Exit> {
-  p.child.kill('SIGTERM');
-  return p.exited;
 }
 
 async function copyIndex(name: string): Promise<string> {
