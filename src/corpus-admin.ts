@@ -8,11 +8,12 @@
 // name — link(2) fails instead of overwriting a file that appeared meanwhile — or renamed over it
 // when replacing. Readers and a crash (even kill -9) therefore see no file or the whole file.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CorpusError } from './corpus/errors.ts';
 import { AppError } from './errors.ts';
+import { fsyncPath, publishFile } from './index/atomic.ts';
 import { CORPUS_EXTENSIONS, listCorpusFiles, newRegistry, parseConverted, parseFile, type Duplicate, type IdRegistry } from './ingest/ingest.ts';
 import { isConvertedFormat } from './corpus/formats/index.ts';
 import { loadManifest, type CorpusManifest } from './ingest/manifest.ts';
@@ -156,38 +157,8 @@ export function safeName(given: string): string | undefined {
  * folder fsynced. `beforeCommit` runs between the write and the link (tests inject a failure there).
  */
 export async function copyIntoCorpus(corpusDir: string, name: string, bytes: Uint8Array, opts: { replace?: boolean; beforeCommit?: () => Promise<void> | void } = {}): Promise<void> {
-  const target = path.join(corpusDir, name);
-  const tmp = path.join(corpusDir, `${TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}-${name}`);
-  try {
-    const fh = await open(tmp, 'wx');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await opts.beforeCommit?.();
-    if (opts.replace) await rename(tmp, target);
-    else {
-      await link(tmp, target).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'EEXIST') throw new AppError('conflict', `${name} appeared in the corpus while it was being added; nothing was overwritten`);
-        throw err;
-      });
-      await unlink(tmp);
-    }
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  await fsyncDir(corpusDir);
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  const published = await publishFile(path.join(corpusDir, name), bytes, { ...opts, tmpPrefix: TMP_PREFIX });
+  if (!published) throw new AppError('conflict', `${name} appeared in the corpus while it was being added; nothing was overwritten`);
 }
 
 /** Temp files of copies whose process died (kill -9 between write and link). */
@@ -238,7 +209,7 @@ export async function removeFromCorpus(corpusDir: string, corpus: CorpusStore, i
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     // Already gone from the folder (removed by hand): the reindex still drops it.
   }
-  await fsyncDir(corpusDir);
+  await fsyncPath(corpusDir);
   return { id, title: doc.title, file, movedTo: path.relative(corpusDir, movedTo) };
 }
 

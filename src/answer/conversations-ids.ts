@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fsyncPath } from '../index/atomic.ts';
+import { publishFile } from '../index/atomic.ts';
 import { ConfigError } from '../errors.ts';
 
 /**
@@ -68,23 +68,8 @@ export async function loadSecret(cacheDir: string, configured?: string): Promise
   if (existing) return existing;
   try {
     await mkdir(cacheDir, { recursive: true });
-    const tmp = path.join(cacheDir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}-${SECRET_FILE}`);
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(`${randomBytes(32).toString('base64url')}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await chmod(tmp, 0o600);
-      await link(tmp, file).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'EEXIST') throw e;
-      });
-    } finally {
-      await rm(tmp, { force: true });
-    }
-    await fsyncPath(cacheDir);
+    // Linked, never renamed over: replicas starting together keep whichever secret was first.
+    await publishFile(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
   } catch (e) {
     throw new ConfigError(`cannot create the conversation id secret ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); make the folder writable or set ${SECRET_ENV}`);
   }

@@ -19,7 +19,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm, mkdir } from 'node:fs/promises';
+import { link, open, readdir, readFile, rename, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { IndexCorruptError } from './errors.ts';
 
@@ -45,6 +45,42 @@ export async function writeFileDurable(file: string, data: string | Uint8Array):
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Writes `file` through a temp file beside it (named `tmpPrefix…`, so a dead writer's leftovers can
+ * be found), fsynced, then published: renamed over `file` with `replace`, else linked to it, which
+ * fails rather than overwrite — false then, when `file` already exists. The directory is fsynced.
+ * `beforeCommit` runs between the write and the publish (tests inject a failure there).
+ */
+export async function publishFile(
+  file: string,
+  data: string | Uint8Array,
+  opts: { replace?: boolean; tmpPrefix?: string; mode?: number; beforeCommit?: () => Promise<void> | void } = {},
+): Promise<boolean> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `${opts.tmpPrefix ?? TMP_PREFIX}${process.pid}-${uniqueSuffix()}-${path.basename(file)}`);
+  let published = true;
+  try {
+    const fh = await open(tmp, 'wx', opts.mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await opts.beforeCommit?.();
+    if (opts.replace) await rename(tmp, file);
+    else
+      await link(tmp, file).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+        published = false;
+      });
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  await fsyncPath(dir);
+  return published;
 }
 
 /** Atomically replaces `file`: readers (and a crash) see either the old content or the new. */
