@@ -49,6 +49,7 @@ import {
 } from './manifest.ts';
 import type { Embedder } from './ports.ts';
 import { CorpusStore } from '../ingest/store.ts';
+import { sharedFloat32 } from './scan-worker.ts';
 import { clauseSentences, SENTENCE_ROWS_FILE, SENTENCE_VECTORS_FILE, SentenceIndex } from './sentences.ts';
 import { HnswVectorStore, IDS_FILE, VECTORS_FILE } from './vector-store.ts';
 
@@ -613,7 +614,7 @@ async function embedSentences(embedder: Embedder, store: CorpusStore, previous: 
   }
   const byText = new Map(todo.map((t, i) => [t, fresh[i]!]));
   const dims = embedder.dims;
-  const matrix = new Float32Array(rows.length * dims);
+  const matrix = sharedFloat32(rows.length * dims);
   rows.forEach((r, i) => {
     const at = old.get(r.text);
     matrix.set(at === undefined ? byText.get(r.text)! : prevSentences!.vector(at), i * dims);

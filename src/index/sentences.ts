@@ -1,7 +1,7 @@
 // Sentence-level evidence: every sentence and list item of every clause, embedded at index time, so
 // the question's similarity to each sentence is a dot product at query time, not a model call.
 // Stored as one flat Float32 matrix (sentences.f32) and its rows' offsets (sentences.json); at a few
-// thousand rows a brute-force scan costs about a millisecond, less than an HNSW graph's overhead.
+// thousand rows an exact brute-force scan costs a few milliseconds, on a worker (scan-worker.ts).
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { sentencesOf, stripMarker } from '../chunk/sentences.ts';
 import type { Clause } from '../parse/types.ts';
 import { writeFileDurable } from './atomic.ts';
 import { IndexCorruptError } from './errors.ts';
+import { scanOnWorker, sharedFloat32, type Scan } from './scan-worker.ts';
 
 export const SENTENCE_VECTORS_FILE = 'sentences.f32';
 export const SENTENCE_ROWS_FILE = 'sentences.json';
@@ -29,14 +30,17 @@ export function clauseSentences(clause: Pick<Clause, 'id' | 'text'>): (SentenceR
 
 export class SentenceIndex {
   private readonly rowsOf = new Map<string, number[]>();
+  private readonly matrix: Float32Array;
 
   constructor(
     readonly rows: SentenceRow[],
-    /** rows.length × dims, unit-norm rows. */
-    private readonly matrix: Float32Array,
+    /** rows.length × dims, unit-norm rows; copied into shared memory unless already there. */
+    matrix: Float32Array,
     readonly dims: number,
   ) {
     if (matrix.length !== rows.length * dims) throw new Error(`sentence matrix has ${matrix.length} values for ${rows.length} rows of ${dims}`);
+    if (matrix.buffer instanceof SharedArrayBuffer) this.matrix = matrix;
+    else (this.matrix = sharedFloat32(matrix.length)).set(matrix);
     rows.forEach((r, i) => {
       const list = this.rowsOf.get(r.clauseId);
       if (list) list.push(i);
@@ -57,16 +61,9 @@ export class SentenceIndex {
     return this.matrix.subarray(row * this.dims, (row + 1) * this.dims);
   }
 
-  /** Cosine similarity of a unit-norm query to every sentence. */
-  similarities(query: Float32Array): Float32Array {
-    const { dims, matrix } = this;
-    const out = new Float32Array(this.rows.length);
-    for (let i = 0, o = 0; i < out.length; i++, o += dims) {
-      let s = 0;
-      for (let j = 0; j < dims; j++) s += query[j]! * matrix[o + j]!;
-      out[i] = s;
-    }
-    return out;
+  /** Cosine similarity of a unit-norm query to every sentence (and sorted), on the scan worker. */
+  scan(query: Float32Array): Promise<Scan> {
+    return scanOnWorker(this.matrix, this.rows.length, this.dims, query);
   }
 
   async save(dir: string): Promise<void> {
@@ -89,8 +86,8 @@ export class SentenceIndex {
     const rows = json.rows.map(([clauseId, start, end]) => ({ clauseId, start, end }));
     const orphan = rows.find((r) => !clauseIds.has(r.clauseId));
     if (orphan) throw corrupt(`${SENTENCE_ROWS_FILE} refers to a missing clause ${orphan.clauseId}`);
-    // Copy into an aligned buffer: a Buffer from readFile may start at any byte offset.
-    const matrix = new Float32Array(bytes.length / 4);
+    // Copied into aligned shared memory: a Buffer from readFile may start at any byte offset.
+    const matrix = sharedFloat32(bytes.length / 4);
     new Uint8Array(matrix.buffer).set(bytes);
     return new SentenceIndex(rows, matrix, dims);
   }

@@ -1,5 +1,6 @@
 import { stripMarker } from '../chunk/sentences.ts';
 import type { LexicalIndex } from '../index/ports.ts';
+import type { Scan } from '../index/scan-worker.ts';
 import type { SentenceIndex } from '../index/sentences.ts';
 import { isRecordClause } from '../parse/types.ts';
 import { analyse, asksAboutDocument, statesKind, type AnswerKind } from './question.ts';
@@ -83,9 +84,8 @@ export function coverageOf(text: string, terms: readonly WeightedTerm[]): number
   return total ? hit / total : 0;
 }
 
-export function queryEvidence(sentences: SentenceIndex, lexical: LexicalIndex, queryVector: Float32Array, question: string, searched: string): QueryEvidence {
-  const similarities = sentences.similarities(queryVector);
-  const sorted = Float32Array.from(similarities).sort().reverse();
+/** The question's evidence, given its scan of the sentence index (SentenceIndex.scan). */
+export function queryEvidence({ similarities, sorted }: Scan, lexical: LexicalIndex, question: string, searched: string): QueryEvidence {
   return {
     similarities,
     sorted,

@@ -137,6 +137,10 @@ export class HybridRetriever {
     const depth = Math.max(this.fusion.depth, k);
     const mode = opts.mode ?? 'hybrid';
     const queryVector = mode === 'lexical' ? undefined : (await embedder.embedQueries([searched], signal))[0]!;
+    const { ranker, sentences } = this.deps;
+    const reranked = ranker && sentences && queryVector && mode === 'hybrid';
+    // The sentence scan runs on its worker while this thread searches both arms and fuses them.
+    const scanning = reranked ? sentences.scan(queryVector) : undefined;
     await betweenStages(signal);
     const [dense, lex] = await Promise.all([
       queryVector ? vectors.search(queryVector, depth, filter) : [],
@@ -191,11 +195,10 @@ export class HybridRetriever {
         ...ranked.filter(([id]) => !pinnedChunks.some((c) => c.id === id)),
       ];
     }
-    const { ranker, sentences } = this.deps;
-    if (!ranker || !sentences || !queryVector || mode !== 'hybrid') return { results: this.collapse(ranked, k), query: outcomeQuery };
+    if (!reranked) return { results: this.collapse(ranked, k), query: outcomeQuery };
     await betweenStages(signal);
     const pool = this.collapse(ranked, Math.max(k, RERANK_POOL));
-    const q = queryEvidence(sentences, lexical, queryVector, original, searched);
+    const q = queryEvidence(await scanning!, lexical, original, searched);
     await betweenStages(signal);
     const evidence = pool.map((r) => sentenceEvidence(sentences, q, r.clause.id));
     const rows = candidateFeatures(pool, evidence, q);

@@ -37,17 +37,18 @@ describe('clauseSentences', () => {
 });
 
 describe('SentenceIndex', () => {
-  it('groups rows by clause in reading order and scores a query against every sentence', () => {
+  it('groups rows by clause in reading order and scores a query against every sentence, on the scan worker', async () => {
     const index = make();
     expect(index.size).toBe(3);
     expect(index.sentencesOf('a')).toEqual([0, 2]);
     expect(index.sentencesOf('b')).toEqual([1]);
     expect(index.sentencesOf('none')).toEqual([]);
     expect([...index.vector(1)]).toEqual([0, 1, 0]);
-    const sims = index.similarities(Float32Array.from([1, 0, 0]));
-    expect(sims[0]).toBeCloseTo(1, 6);
-    expect(sims[1]).toBeCloseTo(0, 6);
-    expect(sims[2]).toBeCloseTo(Math.SQRT1_2, 6);
+    const { similarities, sorted } = await index.scan(Float32Array.from([1, 0, 0]));
+    expect(similarities[0]).toBeCloseTo(1, 6);
+    expect(similarities[1]).toBeCloseTo(0, 6);
+    expect(similarities[2]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect([...sorted]).toEqual([similarities[0], similarities[2], similarities[1]]);
   });
 
   it('refuses a matrix whose size does not match its rows', () => {
