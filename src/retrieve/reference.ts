@@ -68,22 +68,36 @@ export function expandAbbreviations(s: string): string {
   return out;
 }
 
-// Aliases (a compiler's short heading) name the document as users saw it listed.
-const namesOf = (doc: PolicyDocument): string[] => [...doc.titles, ...(doc.aliases ?? []), ...doc.shortNames].map(expandAbbreviations);
+interface Name {
+  text: string;
+  bigrams: Set<string>;
+}
+
+// Aliases (a compiler's short heading) name the document as users saw it listed. Kept per document
+// object (a store's documents do not change): every question is matched against every document.
+const names = new WeakMap<PolicyDocument, Name[]>();
+function namesOf(doc: PolicyDocument): Name[] {
+  let list = names.get(doc);
+  if (!list) names.set(doc, (list = [...doc.titles, ...(doc.aliases ?? []), ...doc.shortNames].map(expandAbbreviations).map((text) => ({ text, bigrams: new Set(bigrams(text)) }))));
+  return list;
+}
 
 /** How well text names a document: 1 for a title or short name, else the share of its bigrams in the title. */
 export function documentMatchScore(text: string, doc: PolicyDocument): number {
-  const q = expandAbbreviations(text);
+  return matchScore(expandAbbreviations(text), doc);
+}
+
+/** documentMatchScore of text already through expandAbbreviations. */
+function matchScore(q: string, doc: PolicyDocument): number {
   if (q.length < 2) return 0;
-  const names = namesOf(doc);
-  if (names.includes(q)) return 1;
+  const list = namesOf(doc);
+  if (list.some((n) => n.text === q)) return 1;
+  const qs = bigrams(q);
   let best = 0;
-  for (const name of names) {
-    const have = new Set(bigrams(name));
-    const qs = bigrams(q);
-    const hit = qs.filter((b) => have.has(b)).length / Math.max(1, qs.length);
+  for (const name of list) {
+    const hit = qs.filter((b) => name.bigrams.has(b)).length / Math.max(1, qs.length);
     // A name fully inside the query ("…条例第十五条" style) is as good as the query inside the name.
-    const inside = q.includes(name) ? 1 : 0;
+    const inside = q.includes(name.text) ? 1 : 0;
     best = Math.max(best, hit, inside);
   }
   return best;
@@ -105,9 +119,9 @@ export function resolveDocuments(ref: Reference, documents: PolicyDocument[], th
   // A document named exactly wins over one whose longer title merely contains the name
   // (《…落实《X》实施细则》 when the question names 《X》).
   const q = expandAbbreviations(ref.docText);
-  const exact = documents.filter((d) => namesOf(d).includes(q));
+  const exact = documents.filter((d) => namesOf(d).some((n) => n.text === q));
   if (exact.length) return { docs: exact, score: 1 };
-  const scored = documents.map((d) => ({ d, s: documentMatchScore(ref.docText!, d) })).filter((x) => x.s >= threshold);
+  const scored = documents.map((d) => ({ d, s: matchScore(q, d) })).filter((x) => x.s >= threshold);
   if (!scored.length) return { docs: [], score: 0 };
   const best = Math.max(...scored.map((x) => x.s));
   return { docs: scored.filter((x) => x.s >= best - 0.05).map((x) => x.d), score: best };
