@@ -7,6 +7,7 @@ import { UsageError } from '../errors.ts';
 import { createHttpApp, workControl, type HttpOptions } from './app.ts';
 import { overloadSettings, RETRY_AFTER_SECONDS } from './overload.ts';
 import { mcpRouter } from '../mcp/http.ts';
+import { loadTranslator } from '../retrieve/english/translate.ts';
 import { createLogger } from './logger.ts';
 import { pagesRouter } from './pages.ts';
 import { adminRouter } from './routes/admin.ts';
@@ -33,9 +34,7 @@ const TIMEOUT_CHECK_MS = 1000;
 export async function startServer(app: App, opts: ServerOptions): Promise<RunningServer> {
   const { port, host, closeGraceMs = 5000, ...http } = opts;
   const limits = overloadSettings(http.overload);
-  // jieba loads its dictionary on first use (~1 s, synchronously): done now, not in a request,
-  // where it would stall every other request and /healthz with it.
-  app.lexical.tokenize('北京市');
+  await warmUp(app);
   const express = createHttpApp(app, { ...http, overload: limits, work: http.work ?? workControl(limits) });
   // Bounds on slow clients: a request's headers, then its whole body, must arrive within these.
   const overCap = new WeakSet<Socket>();
@@ -73,6 +72,19 @@ export async function startServer(app: App, opts: ServerOptions): Promise<Runnin
         });
       })),
   };
+}
+
+/**
+ * What loads on first use, synchronously, is loaded before listening rather than in a request,
+ * where it would stall every other request and /healthz with it: jieba's dictionary (~1 s), the
+ * English dictionary of the first English question (~0.4 s), the scan worker and the code paths
+ * of a search. A search that fails (a damaged index being served from its intact parts) is left
+ * to its requests.
+ */
+async function warmUp(app: App): Promise<void> {
+  app.lexical.tokenize('北京市');
+  loadTranslator();
+  await app.retriever.search('北京市自由贸易试验区', { k: 1 }).catch(() => undefined);
 }
 
 /**
