@@ -8,8 +8,11 @@
  * - closed-loop capacity: N clients back to back (autocannon) for 15 s, at N = the in-flight bound
  *   and N = in-flight + queue bound (so none is refused), giving the most requests a second served.
  * Alongside each run a probe times GET /healthz every 200 ms: a slow health check means the
- * server's event loop was blocked, not merely busy. Rate limits and the per-address connection cap
- * are off: every request here comes from one address. Bounded: ~4 minutes; the server is stopped.
+ * server's event loop was blocked, not merely busy. Last, overload: 120 clients search back to back
+ * (every query new) from another process for 5 s, far past the in-flight bound; every refusal must
+ * be a 503 with Retry-After and /healthz, timed every 20 ms, must stay under 100 ms throughout.
+ * Rate limits and the per-address connection cap are off: every request here comes from one
+ * address. Bounded: ~4 minutes; the server is stopped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -19,8 +22,10 @@ import { createServer } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
+import { RETRY_AFTER_SECONDS } from '../../src/http/overload.ts';
 import { projectRoot } from '../../src/util/paths.ts';
 import { loadDevSet, percentile } from './dev-set.ts';
+import { flood, probeHealth } from './flood.ts';
 
 const HOST = '127.0.0.1';
 const SINGLE_SECONDS = 10;
@@ -33,6 +38,11 @@ const REQUEST_TIMEOUT_S = 10;
 const STARTUP_TIMEOUT_MS = 5 * 60_000; // a first start may build the index
 const MAX_P95_RATIO = 2;
 const PROBE_EVERY_MS = 200;
+/** The overload run: clients flooding past the bound, for how long, and /healthz's target meanwhile. */
+const FLOOD_CLIENTS = 120;
+const FLOOD_MS = 5000;
+const FLOOD_PROBE_MS = 20;
+const FLOOD_HEALTH_MAX_MS = 100;
 /** Closed-loop client counts: the in-flight bound, and in-flight + queue (the most admitted at once). */
 // The configured defaults (an empty environment), which the server runs with.
 const BOUNDS = loadConfig({}).overload;
@@ -139,18 +149,11 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(force);
 }
 
-/** Times GET /healthz every PROBE_EVERY_MS until `done` settles. */
-async function probeHealth(url: string, done: PromiseLike<unknown>): Promise<number[]> {
+/** GET /healthz times, every PROBE_EVERY_MS until `done` settles. */
+async function healthTimes(url: string, done: PromiseLike<unknown>): Promise<number[]> {
   let running = true;
   void Promise.resolve(done).finally(() => (running = false));
-  const times: number[] = [];
-  while (running) {
-    const t = performance.now();
-    await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_S * 1000) }).then((r) => r.arrayBuffer(), () => undefined);
-    times.push(performance.now() - t);
-    await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
-  }
-  return times;
+  return (await probeHealth(url, PROBE_EVERY_MS, () => !running)).map((p) => p.ms);
 }
 
 /** Sums autocannon's results and this process's latency records into a Run. */
@@ -193,7 +196,7 @@ async function closedLoop(url: string, s: Scenario, connections: number, seconds
   instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
   // Wrapped: awaiting the instance itself waits for the run (it is a thenable).
   const done = Promise.resolve(instance);
-  const [r, health] = await Promise.all([done, probeHealth(url, done)]);
+  const [r, health] = await Promise.all([done, healthTimes(url, done)]);
   const statuses = new Map(Object.entries(r.statusCodeStats).map(([code, { count }]) => [code, count]));
   return summarise([{ requests: r.requests.total, duration: r.duration, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, statuses }], latencies, health, connections, loadBefore);
 }
@@ -252,9 +255,26 @@ async function openLoop(url: string, s: Scenario, users: number, seconds: number
         );
   });
   const done = scheduled.then(() => Promise.all(sends));
-  const [, health] = await Promise.all([done, probeHealth(url, done)]);
+  const [, health] = await Promise.all([done, healthTimes(url, done)]);
   for (const a of agents) a.destroy();
   return summarise([{ requests: latencies.length, duration: seconds, errors: errors - timeouts, timeouts, non2xx, statuses }], latencies, health, users, loadBefore, rate);
+}
+
+/**
+ * Past the in-flight bound: FLOOD_CLIENTS clients search back to back from another process, every
+ * query new, while /healthz is timed every FLOOD_PROBE_MS; first on the idle server, as the baseline.
+ */
+async function overloadRun(url: string, questions: string[]) {
+  const idleUntil = Date.now() + 2000;
+  const idle = (await probeHealth(url, FLOOD_PROBE_MS, () => Date.now() > idleUntil)).map((p) => p.ms);
+  let flooding = true;
+  const probing = probeHealth(url, FLOOD_PROBE_MS, () => !flooding);
+  const loadBefore = loadavg()[0]!;
+  const outcomes = await flood(url, FLOOD_CLIENTS, FLOOD_MS, questions);
+  flooding = false;
+  const probes = await probing;
+  if (probes.some((p) => p.status !== 200)) throw new Error('a /healthz probe failed during the flood');
+  return { outcomes, idle, flooded: probes.map((p) => p.ms), load: `${loadBefore.toFixed(1)}→${loadavg()[0]!.toFixed(1)}` };
 }
 
 async function main() {
@@ -271,6 +291,7 @@ async function main() {
   const stop = () => void stopServer(child).finally(() => process.exit(130));
   process.once('SIGINT', stop).once('SIGTERM', stop);
   const results: { scenario: Scenario; single: Run; paced: Run; capacity: Run[] }[] = [];
+  let overload: Awaited<ReturnType<typeof overloadRun>> | undefined;
   try {
     console.log(`server ${url} (pid ${child.pid}), answers: ${String(health.answerMode)}, LOG_LEVEL=warn, ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(' ')}; in-flight bound ${BOUNDS.maxInFlight} + ${BOUNDS.maxQueued} waiting`);
     // Warm-up: every question once, so the single-user baseline and the load run both see a warm
@@ -288,6 +309,8 @@ async function main() {
       for (const n of CAPACITY_CLIENTS) capacity.push(await closedLoop(url, scenario, n, CAPACITY_SECONDS));
       results.push({ scenario, single, paced, capacity });
     }
+    process.stderr.write(`overload: ${FLOOD_CLIENTS} clients searching back to back for ${FLOOD_MS / 1000} s, /healthz timed every ${FLOOD_PROBE_MS} ms…\n`);
+    overload = await overloadRun(url, questions);
   } finally {
     await stopServer(child);
   }
@@ -304,11 +327,25 @@ async function main() {
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => [...r[i]!].length)));
   console.log('\n' + table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n'));
+  if (overload) {
+    const { outcomes, idle, flooded, load } = overload;
+    const refused = outcomes.filter((o) => o.status === 503);
+    const other = outcomes.filter((o) => o.status !== 200 && o.status !== 503);
+    const max = Math.max(...flooded);
+    console.log(
+      `\noverload: ${FLOOD_CLIENTS} clients back to back for ${FLOOD_MS / 1000} s from another process, every query new (bound ${BOUNDS.maxInFlight} running + ${BOUNDS.maxQueued} waiting): ` +
+        `${outcomes.length - refused.length - other.length} answered, ${refused.length} refused with 503, ${other.length} other; ` +
+        `/healthz p50 ${percentile(flooded, 50).toFixed(1)} / p95 ${percentile(flooded, 95).toFixed(1)} / max ${max.toFixed(1)} ms over ${flooded.length} probes ` +
+        `(idle before: p95 ${percentile(idle, 95).toFixed(1)} / max ${Math.max(...idle).toFixed(1)} ms; max ${(max / Math.max(...idle)).toFixed(1)}× idle); load avg ${load}`,
+    );
+    if (other.length || refused.some((o) => o.retryAfter !== String(RETRY_AFTER_SECONDS) || o.code !== 'unavailable') || !refused.length) misses.push('overload: refusals are not all 503 unavailable with Retry-After, or none was refused');
+    if (!(max < FLOOD_HEALTH_MAX_MS)) misses.push(`overload: /healthz took up to ${max.toFixed(0)} ms during the flood (target under ${FLOOD_HEALTH_MAX_MS} ms)`);
+  }
   console.log(`\n(capacity: the req/s of the back-to-back rows; load avg: 1-minute load average before→after each run on this ${availableParallelism()}-core machine, shared by client, server and whatever else runs)`);
   if (misses.length) {
     console.log(`\ntargets missed:\n  ${misses.join('\n  ')}`);
     process.exitCode = 1;
-  } else console.log(`\ntargets met: 0 errors, 0 non-2xx, p95 of ${USERS} paced users ≤ ${MAX_P95_RATIO}× single-user p95`);
+  } else console.log(`\ntargets met: 0 errors, 0 non-2xx, p95 of ${USERS} paced users ≤ ${MAX_P95_RATIO}× single-user p95; under overload every refusal a 503 with Retry-After and /healthz under ${FLOOD_HEALTH_MAX_MS} ms`);
 }
 
 await main();

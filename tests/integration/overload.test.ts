@@ -4,8 +4,8 @@
  * Retry-After while /healthz stays fast), MCP sessions capped per client address, and slow
  * clients cut near their configured timeouts.
  */
-import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import path from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -14,7 +14,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.ts';
 import type { WorkStats } from '../../src/http/overload.ts';
 import { sharedApp } from '../app-fixture.ts';
+import { flood, probeHealth } from '../bench/flood.ts';
+import { CORPUS, ROOT } from '../helpers.ts';
 import { postJson, startTestServer } from './http-helpers.ts';
+import { percentile, serve, stop } from './index-cli.ts';
 
 const NO_RATE_LIMITS = { chat: 'off', search: 'off', api: 'off' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -105,38 +108,6 @@ describe('work for clients that left', () => {
   }, 120_000);
 });
 
-/**
- * A flood from another process (so its client work does not share the server's event loop):
- * `clients` clients POSTing searches back to back for `ms`, each with a question no cache has seen.
- */
-const FLOOD_SCRIPT = `
-const { url, clients, ms, bases } = JSON.parse(process.env.FLOOD);
-const outcomes = [];
-let n = 0;
-// The clock starts with the first answer: on a busy machine this process may start slowly.
-let until = Infinity;
-await Promise.all(Array.from({ length: clients }, async () => {
-  while (Date.now() < until) {
-    const query = bases[n % bases.length] + '（flood-' + n++ + '）';
-    const res = await fetch(url + '/api/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-    const body = await res.json();
-    if (until === Infinity) until = Date.now() + ms;
-    outcomes.push({ status: res.status, retryAfter: res.headers.get('retry-after'), code: body.error?.code });
-  }
-}));
-process.stdout.write(JSON.stringify(outcomes));
-`;
-
-async function flood(url: string, clients: number, ms: number): Promise<{ status: number; retryAfter: string | null; code?: string }[]> {
-  const bases = freshQuestions(100, 'base').map((q) => q.replace(/（.*）$/, ''));
-  const child = spawn(process.execPath, ['--input-type=module', '-e', FLOOD_SCRIPT], { env: { ...process.env, FLOOD: JSON.stringify({ url, clients, ms, bases }) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`the flood process exited with ${code}`);
-  return JSON.parse(out) as { status: number; retryAfter: string | null; code?: string }[];
-}
-
 describe('the embedding queue', () => {
   test('a queued embedding whose signal aborts is dropped before it runs; the others are embedded', async () => {
     const texts = freshQuestions(6, 'queue');
@@ -157,58 +128,45 @@ describe('the embedding queue', () => {
 });
 
 describe('bounded in-flight work', () => {
-  test('past the bound the server answers 503 with Retry-After, and /healthz keeps answering (every probe answered, never queued behind the bound)', async () => {
-    const server = await startTestServer({ rateLimits: NO_RATE_LIMITS, overload: { maxConnectionsPerClient: 0 } });
+  test('past the bound a real server process answers 503 with Retry-After, and /healthz answers every probe (never queued behind the bound)', async () => {
+    const indexDir = process.env.POLICY_ASSISTANT_INDEX_DIR ?? path.join(ROOT, 'embeddings');
+    // A reader: it loads the generation the shared app built and never writes it.
+    const server = await serve({ corpusDir: CORPUS, indexDir }, { POLICY_ASSISTANT_INDEX_ROLE: 'reader', POLICY_ASSISTANT_MAX_CONNECTIONS_PER_CLIENT: '0', LOG_LEVEL: 'warn' });
     try {
       const { maxInFlight, maxQueued } = await load(server.url);
-      let flooding = true;
-      const probe = async (healthMs: number[], stop: () => boolean) => {
-        while (!stop()) {
-          const t = performance.now();
-          const res = await fetch(`${server.url}/healthz`);
-          await res.arrayBuffer();
-          healthMs.push(performance.now() - t);
-          expect(res.status).toBe(200);
-          await sleep(20);
-        }
-      };
-      // The same probe on the idle server first: what this machine gives without the flood.
-      const idleMs: number[] = [];
       const idleUntil = Date.now() + 1500;
-      await probe(idleMs, () => Date.now() > idleUntil);
-      const healthMs: number[] = [];
-      const probing = probe(healthMs, () => !flooding);
+      const idle = await probeHealth(server.url, 20, () => Date.now() > idleUntil);
+      let flooding = true;
+      const probing = probeHealth(server.url, 20, () => !flooding);
       const CLIENTS_FLOODING = 120;
       const load1 = loadavg()[0]!;
-      const outcomes = await flood(server.url, CLIENTS_FLOODING, 3000);
+      const outcomes = await flood(server.url, CLIENTS_FLOODING, 3000, freshQuestions(100, 'base').map((q) => q.replace(/（.*）$/, '')));
       flooding = false;
-      await probing;
+      const probes = await probing;
       const refused = outcomes.filter((o) => o.status === 503);
       const answered = outcomes.filter((o) => o.status === 200);
-      const sorted = [...healthMs].sort((a, b) => a - b);
-      const maxHealth = sorted[sorted.length - 1]!;
-      const p95Health = sorted[Math.floor(sorted.length * 0.95)]!;
+      const ms = probes.map((p) => p.ms);
       console.log(
         `flood of ${CLIENTS_FLOODING} clients for 3 s from another process (bound ${maxInFlight} running + ${maxQueued} waiting): ${answered.length} answered, ${refused.length} refused with 503; ` +
-          `/healthz p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, p95 ${p95Health.toFixed(1)} ms, max ${maxHealth.toFixed(1)} ms over ${healthMs.length} probes ` +
-          `(idle server: max ${Math.max(...idleMs).toFixed(1)} ms); load average ${load1.toFixed(1)} on ${availableParallelism()} cores; issue 12's target: under 100 ms throughout`,
+          `/healthz p50 ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms over ${ms.length} probes ` +
+          `(idle: max ${Math.max(...idle.map((p) => p.ms)).toFixed(1)} ms); load average ${load1.toFixed(1)} on ${availableParallelism()} cores`,
       );
       expect(answered.length + refused.length).toBe(outcomes.length);
       expect(answered.length).toBeGreaterThan(0);
       expect(refused.length).toBeGreaterThan(0);
       for (const r of refused) expect(r).toEqual({ status: 503, retryAfter: '2', code: 'unavailable' });
-      expect(healthMs.length).toBeGreaterThan(20);
-      // Every probe answered: /healthz is never behind the bound, so it never waits for the queue to
-      // drain (seconds). Issue 12 asks for under 100 ms throughout; on this 2-core machine the flood's
-      // own refusals and the answerer's main-thread work put the p95 at ~100–110 ms and the max at
-      // ~120–175 ms, so that figure is printed above and reported, not asserted (the issue stays open).
-      expect(maxHealth).toBeLessThan(2000);
+      expect(probes.length).toBeGreaterThan(20);
+      expect(probes.every((p) => p.status === 200)).toBe(true);
+      // Every probe answered, and none waited for the queue to drain (seconds): /healthz is never
+      // behind the bound. Its latency is a benchmark figure (npm run bench:load, target under
+      // 100 ms on a quiet machine), not a test's: beside the other test files it varies with their load.
+      expect(Math.max(...ms)).toBeLessThan(2000);
       const after = await settled(server.url);
       expect(after.rejected).toBe(refused.length);
     } finally {
-      await server.close();
+      await stop(server);
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('MCP sessions per client address', () => {
