@@ -2,7 +2,7 @@
 // every catalogue error — a bad POLICY_ASSISTANT_* value, an unknown command, a missing argument, a
 // bad port, a bad --k — before loading the model or touching the index.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,5 +54,18 @@ describe.each([
     expect(lines[0]).toMatch(message);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('a reader that stops early (`| head`)', () => {
+  it('ends the command quietly, with status 0 and no EPIPE stack trace', async () => {
+    // The reader leaves before the first line: every write the command makes meets a closed pipe.
+    const child = spawn(process.execPath, [CLI, 'documents', '--json'], { cwd: ROOT, env: { ...process.env, POLICY_ASSISTANT_INDEX_DIR: indexDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).not.toMatch(/EPIPE|^\s+at /m);
+    expect(code).toBe(0);
   });
 });
