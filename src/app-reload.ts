@@ -113,7 +113,7 @@ export class AppReloader {
   private watcher: FSWatcher | undefined;
   private poll: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly role: IndexRole;
+  readonly role: IndexRole;
   private repairTriedAt = 0;
 
   constructor(

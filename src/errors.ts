@@ -15,7 +15,7 @@ export const ERROR_CATALOGUE = {
   malformed_json: { http: 400, exit: 2, meaning: 'the request body is not valid JSON' },
   payload_too_large: { http: 413, exit: 2, meaning: 'the request body is too large' },
   unsupported_media_type: { http: 415, exit: 2, meaning: 'the body is not UTF-8 JSON' },
-  conflict: { http: 409, exit: 2, meaning: 'the change conflicts with the corpus as it is (removing one document of a file that holds several)' },
+  conflict: { http: 409, exit: 2, meaning: 'the change conflicts with the corpus as it is (removing one document of a file that holds several) or with this replica (an index reader writes nothing)' },
   method_not_allowed: { http: 405, exit: 2, meaning: 'the route exists, but not with this method' },
   request_aborted: { http: 400, exit: 2, meaning: 'the client aborted the request' },
   // The set-up.

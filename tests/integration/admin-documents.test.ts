@@ -433,6 +433,35 @@ describe('admin off', () => {
   }, 90_000);
 });
 
+describe('a reader replica', () => {
+  it('refuses to add, remove or reindex with 409, touching neither the corpus nor the index', async () => {
+    const reader = await serve({ POLICY_ASSISTANT_INDEX_ROLE: 'reader' });
+    const served = async () => ((await (await fetch(`${reader.url}/healthz`)).json()) as { index: { generation: string } }).index.generation;
+    try {
+      const before = await corpusFiles();
+      const generationBefore = await served();
+      const replies = [
+        await fetch(`${reader.url}/admin/documents?wait=true`, { method: 'POST', headers: auth, body: form([{ name: 'reader-upload.txt', data: COMPILATION }]) }),
+        await fetch(`${reader.url}/admin/documents/${encodeURIComponent('d1')}`, { method: 'DELETE', headers: auth }),
+        await fetch(`${reader.url}/admin/reindex`, { method: 'POST', headers: auth }),
+      ];
+      for (const res of replies) {
+        expect(res.status).toBe(409);
+        const { error } = (await res.json()) as { error: { code: string; message: string } };
+        expect(error.code).toBe('conflict');
+        expect(error.message).toMatch(/index reader .*on a writer/);
+      }
+      expect(await corpusFiles()).toEqual(before);
+      expect(await served()).toBe(generationBefore);
+      // Reading what the writers committed still works.
+      expect((await fetch(`${reader.url}/admin/reindex`, { headers: auth })).status).toBe(200);
+    } finally {
+      reader.child.kill('SIGTERM');
+      await reader.exited;
+    }
+  }, 90_000);
+});
+
 describe('atomic copy', () => {
   it('a failure between write and rename leaves neither a partial file nor a temp file; an existing name is never overwritten', async () => {
     const dir = path.join(tmp, 'atomic');

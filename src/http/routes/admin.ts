@@ -41,12 +41,19 @@ export function adminRouter(holder: AppHolder, reloader: AppReloader, opts: Admi
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // A reader replica never writes the corpus or the index, so it refuses before touching either.
+  const writerOnly: RequestHandler = (_req, _res, next) =>
+    next(
+      reloader.role === 'reader'
+        ? new HttpError('conflict', 'this replica is an index reader (POLICY_ASSISTANT_INDEX_ROLE=reader): add, remove and reindex on a writer; this replica loads what it commits')
+        : undefined,
+    );
   router
     .route('/admin/reindex')
     .get((_req, res) => {
       res.json(body(reloader.status()));
     })
-    .post((req, res) => {
+    .post(writerOnly, (req, res) => {
       const rebuild = req.query.rebuild;
       if (rebuild !== undefined && rebuild !== 'true' && rebuild !== 'false') throw new HttpError('invalid_input', 'rebuild must be true or false');
       const status = reloader.reindex({ rebuild: rebuild === 'true' });
@@ -75,7 +82,7 @@ export function adminRouter(holder: AppHolder, reloader: AppReloader, opts: Admi
   };
   router
     .route('/admin/documents')
-    .post(upload, async (req, res) => {
+    .post(writerOnly, upload, async (req, res) => {
       const replace = flagQuery(req, 'replace');
       wantsWait(req);
       const files = (req.files as Express.Multer.File[] | undefined) ?? [];
@@ -94,7 +101,7 @@ export function adminRouter(holder: AppHolder, reloader: AppReloader, opts: Admi
     .all(methodNotAllowed('POST'));
   router
     .route('/admin/documents/:id')
-    .delete(async (req, res) => {
+    .delete(writerOnly, async (req, res) => {
       wantsWait(req);
       const removal = await serially(() => removeFromCorpus(corpusDir, holder.current().corpus, req.params.id as string));
       const index = await reindexAfter(req, res, true);
