@@ -63,9 +63,10 @@ export function createMcpServer(app: App, catalogue: ToolCatalogue = TOOLS): Mcp
   );
   const describe = (d: ToolDefinition) => ({ title: d.title, description: d.description, annotations: { title: d.title, ...READ_ONLY } });
 
-  server.registerTool(c.search.name, { ...describe(c.search), inputSchema: c.search.input, outputSchema: searchOutput }, (input) =>
+  // extra.signal aborts when the client cancels the call (or its transport closes): the work stops.
+  server.registerTool(c.search.name, { ...describe(c.search), inputSchema: c.search.input, outputSchema: searchOutput }, (input, extra) =>
     run(async () => {
-      const res = await t.searchPolicies(input);
+      const res = await t.searchPolicies(input, extra.signal);
       const hits = res.results.map(({ scores: _detail, ...hit }) => hit);
       return fitList(hits, (kept, omitted) => ({
         structured: {
@@ -78,9 +79,9 @@ export function createMcpServer(app: App, catalogue: ToolCatalogue = TOOLS): Mcp
     }),
   );
 
-  server.registerTool(c.answer.name, { ...describe(c.answer), inputSchema: c.answer.input, outputSchema: c.answer.output }, (input) =>
+  server.registerTool(c.answer.name, { ...describe(c.answer), inputSchema: c.answer.input, outputSchema: c.answer.output }, (input, extra) =>
     run(async () => {
-      const answer = await t.answerQuestion(input);
+      const answer = await t.answerQuestion(input, extra.signal);
       return shrinkStrings({
         structured: answer,
         links: uniqueBy(answer.citations, (x) => x.id).map((x) => clauseLink(x.id, x.label)),

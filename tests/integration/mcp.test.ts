@@ -223,3 +223,40 @@ describe('limits', () => {
     expect(shrunk.text).toMatch(/\[truncated: \d+ more characters; /);
   });
 });
+
+describe('cancellation', () => {
+  it('a call the client cancels stops its search (an AbortedError), where an uncancelled one finishes', async () => {
+    const app = await sharedApp();
+    const outcomes: string[] = [];
+    // The same retriever, recording how each search ended.
+    const retriever = Object.create(app.retriever) as typeof app.retriever;
+    retriever.search = (query, opts) =>
+      app.retriever.search(query, opts).then(
+        (r) => (outcomes.push('finished'), r),
+        (e: Error) => {
+          outcomes.push(e.name);
+          throw e;
+        },
+      );
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await createMcpServer({ ...app, retriever }).connect(serverSide);
+    const other = new Client({ name: 'mcp-cancel-test', version: '0.0.0' });
+    await other.connect(clientSide);
+    try {
+      // Queries no cache has seen: each waits for a model call, time enough for the cancellation to land.
+      const fresh = (tag: string) => `自贸试验区的跨境数据流动怎么管理（${tag}-${Date.now()}）`;
+      const done = await other.callTool({ name: 'search_policies', arguments: { query: fresh('kept') } });
+      expect(done.isError).toBeFalsy();
+      expect(outcomes).toEqual(['finished']);
+
+      const controller = new AbortController();
+      const cancelled = other.callTool({ name: 'search_policies', arguments: { query: fresh('cancelled') } }, undefined, { signal: controller.signal });
+      controller.abort(new Error('the user pressed stop'));
+      await expect(cancelled).rejects.toThrow('the user pressed stop');
+      await expect.poll(() => outcomes.length).toBe(2);
+      expect(outcomes[1]).toBe('AbortedError');
+    } finally {
+      await other.close();
+    }
+  });
+});
