@@ -35,6 +35,9 @@ export function openApiDocument(c: ToolCatalogue): ReturnType<OpenApiGeneratorV3
   const badInput = error('invalid input: malformed JSON, a failed validation, or a wrong type');
   const limited = error('too many requests from this address; see the Retry-After header');
   const bodyErrors = { 400: badInput, 413: error('the body is over the size limit'), 415: error('the body is not JSON'), 429: limited };
+  const retryAfter = { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer' as const } } };
+  const busy = { ...error('the server is at its bound of answers and searches running and waiting (POLICY_ASSISTANT_MAX_IN_FLIGHT, _MAX_QUEUED); try again after Retry-After'), headers: retryAfter };
+  const readerRefuses = 'this replica is an index reader (POLICY_ASSISTANT_INDEX_ROLE=reader): change the corpus and index on a writer';
   const idParams = (description: string) => z.object({ id: z.string().describe(description) });
 
   registry.registerPath({
@@ -47,6 +50,7 @@ export function openApiDocument(c: ToolCatalogue): ReturnType<OpenApiGeneratorV3
     responses: {
       200: { description: 'the answer', content: { 'application/json': { schema: Answer }, 'text/event-stream': { schema: z.string().describe('events: citations, delta…, done (or error)') } } },
       ...bodyErrors,
+      503: busy,
     },
   });
   registry.registerPath({
@@ -54,7 +58,7 @@ export function openApiDocument(c: ToolCatalogue): ReturnType<OpenApiGeneratorV3
     path: '/api/search',
     summary: 'Search the clauses',
     request: { body: { required: true, ...json(requests.search) } },
-    responses: { 200: { description: 'ranked clause pieces', ...json(SearchResponse) }, ...bodyErrors },
+    responses: { 200: { description: 'ranked clause pieces', ...json(SearchResponse) }, ...bodyErrors, 503: busy },
   });
   registry.registerPath({
     method: 'get',
@@ -92,7 +96,15 @@ export function openApiDocument(c: ToolCatalogue): ReturnType<OpenApiGeneratorV3
       method,
       path: '/mcp',
       summary: `${mcp} (${method.toUpperCase()})`,
-      responses: { 200: { description: 'a JSON-RPC response or an event stream' }, 400: error('not a valid MCP request'), 401: error('a missing or wrong bearer token'), 403: error('a Host or Origin not allowed'), 404: error('no such session') },
+      responses: {
+        200: { description: 'a JSON-RPC response or an event stream' },
+        400: error('not a valid MCP request'),
+        401: error('a missing or wrong bearer token'),
+        403: error('a Host or Origin not allowed'),
+        404: error('no such session'),
+        // Tool calls that search or answer share the API's bound.
+        ...(method === 'post' ? { 503: { description: 'a tool call past the bound of answers and searches: a JSON-RPC error; try again after Retry-After', headers: retryAfter } } : {}),
+      },
     });
   registry.registerPath({ method: 'get', path: '/', summary: 'The demo government-service page with the widget embedded', responses: { 200: text('text/html', 'the page') } });
   registry.registerPath({
@@ -110,7 +122,7 @@ export function openApiDocument(c: ToolCatalogue): ReturnType<OpenApiGeneratorV3
     path: '/admin/reindex',
     summary: 'Rebuild the index in the background while serving',
     request: { query: z.object({ rebuild: z.enum(['true', 'false']).optional().describe('re-embed everything') }) },
-    responses: { 202: { description: 'the job', ...json(z.looseObject({})) }, 400: badInput, ...admin },
+    responses: { 202: { description: 'the job', ...json(z.looseObject({})) }, 400: badInput, 409: error(readerRefuses), ...admin },
   });
   const DocumentRef = z.object({ id: z.string(), title: z.string() });
   const FileOutcome = registry.register(
@@ -146,6 +158,7 @@ export function openApiDocument(c: ToolCatalogue): ReturnType<OpenApiGeneratorV3
       400: badInput,
       413: error('a file, the file count or the whole upload is over its limit (POLICY_ASSISTANT_UPLOAD_MAX_*)'),
       415: error('the body is not multipart/form-data'),
+      409: error(readerRefuses),
       422: { description: 'nothing was added; `files` says why for each', ...json(Upload.extend({ error: ErrorBody.shape.error })) },
       503: { description: 'with wait=true: the files were added but the index update failed; the previous index is served', ...json(Upload.extend({ error: ErrorBody.shape.error })) },
       ...admin,
@@ -161,7 +174,7 @@ export function openApiDocument(c: ToolCatalogue): ReturnType<OpenApiGeneratorV3
         description: 'removed',
         ...json(z.object({ removed: z.object({ id: z.string(), title: z.string(), file: z.string(), movedTo: z.string() }), index: job })),
       },
-      409: error('the file holds other documents too (a compilation); the message names it and how many'),
+      409: error(`the file holds other documents too (a compilation; the message names it and how many), or ${readerRefuses}`),
       503: error('the file was removed but the index update failed'),
       ...admin,
       404: error('no document has this id (or admin is off)'),

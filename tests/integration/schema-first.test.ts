@@ -57,6 +57,16 @@ describe('/openapi.json', () => {
   });
 });
 
+describe('/openapi.json responses', () => {
+  it('documents the 503 and its Retry-After on every route behind the in-flight bound', async () => {
+    const { doc, close } = await surfaces();
+    await close();
+    const responses = (path: string) => (doc.paths[path]!.post as unknown as { responses: Record<string, { headers?: Record<string, unknown> }> }).responses;
+    for (const path of ['/api/chat', '/api/search', '/mcp']) expect(responses(path)['503']?.headers, path).toHaveProperty('Retry-After');
+    for (const path of ['/admin/documents', '/admin/reindex']) expect(responses(path), path).toHaveProperty('409');
+  });
+});
+
 describe('one limit, one place', () => {
   it('the committed limits are the same on HTTP, MCP and OpenAPI', async () => {
     const s = await surfaces();
