@@ -3,7 +3,7 @@
 // with the real model, over a temp corpus (one seed file and a two-document compilation, so the
 // first build takes seconds) and a temp index.
 
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,9 +12,9 @@ import { addToCorpus, copyIntoCorpus } from '../../src/corpus-admin.ts';
 import { listCorpusFiles } from '../../src/ingest/ingest.ts';
 import { ROOT } from '../helpers.ts';
 import { postJson } from './http-helpers.ts';
+import { cli as cliProcess, serve as serveProcess, started, type Cli } from './index-cli.ts';
 import { govPage, wordDocument } from './formats-fixtures.ts';
 
-const CLI = path.join(ROOT, 'dist/cli.js');
 const TOKEN = 'admin-documents-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const MAX_FILE = 300_000;
@@ -72,61 +72,18 @@ const COMPILATION = [
 let tmp: string;
 let corpusDir: string;
 let indexDir: string;
-let server: Proc & { url: string };
-const started = new Set<ChildProcess>();
+let server: Cli & { url: string };
 
-interface Proc {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      POLICY_ASSISTANT_CORPUS_DIR: corpusDir,
-      POLICY_ASSISTANT_INDEX_DIR: indexDir,
-      POLICY_ASSISTANT_ADMIN_TOKEN: TOKEN,
-      POLICY_ASSISTANT_UPLOAD_MAX_FILE_BYTES: String(MAX_FILE),
-      POLICY_ASSISTANT_UPLOAD_MAX_TOTAL_BYTES: String(MAX_TOTAL),
-      POLICY_ASSISTANT_RATE_LIMIT_CHAT: 'off',
-      POLICY_ASSISTANT_RATE_LIMIT_SEARCH: 'off',
-      POLICY_ASSISTANT_RATE_LIMIT_API: 'off',
-      POLICY_ASSISTANT_QUIET: '1',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      started.delete(child);
-      resolve(code);
-    }),
-  );
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-async function serve(env: Record<string, string> = {}): Promise<Proc & { url: string }> {
-  const p = cli(['serve', '--port', '0'], env);
-  const url = await new Promise<string>((resolve, reject) => {
-    const check = () => {
-      const m = /serving on (http:\/\/\S+) /.exec(p.stderr());
-      if (m) resolve(m[1]!);
-    };
-    p.child.stderr!.on('data', check);
-    void p.exited.then((code) => reject(new Error(`serve exited (${code}):\n${p.stderr()}`)));
-  });
-  return { ...p, url };
-}
+/** What every process here runs with: the temp corpus and index, the admin token, the upload bounds. */
+const ENV: Record<string, string> = {
+  POLICY_ASSISTANT_ADMIN_TOKEN: TOKEN,
+  POLICY_ASSISTANT_UPLOAD_MAX_FILE_BYTES: String(MAX_FILE),
+  POLICY_ASSISTANT_UPLOAD_MAX_TOTAL_BYTES: String(MAX_TOTAL),
+  POLICY_ASSISTANT_QUIET: '1',
+  LOG_LEVEL: 'warn',
+};
+const cli = (args: string[], env: Record<string, string> = {}) => cliProcess(args, { corpusDir, indexDir }, { ...ENV, ...env });
+const serve = (env: Record<string, string> = {}) => serveProcess({ corpusDir, indexDir }, { ...ENV, ...env });
 
 interface Outcome {
   file: string;
@@ -391,7 +348,7 @@ describe('policy-assistant add', () => {
     await copyFile(path.join(corpusDir, 'beijing-ftz-regulations.txt'), path.join(src, 'ftz.txt'));
     const before = await generation();
     const add = cli(['add', src, '--json']);
-    expect(await add.exited).toBe(0);
+    expect((await add.exited).code).toBe(0);
     const out = JSON.parse(add.stdout()) as { files: Outcome[]; index: { mode: string } };
     const by = Object.fromEntries(out.files.map((f) => [f.file, f]));
     expect(by['共享书屋办法.md']).toMatchObject({ status: 'added', documents: [{ title: '北京市社区共享书屋管理办法' }] });
@@ -411,7 +368,7 @@ describe('policy-assistant add', () => {
 
   it('exits non-zero with one line when nothing could be added, after listing each file', async () => {
     const add = cli(['add', path.join(corpusDir, 'beijing-ftz-regulations.txt'), path.join(tmp, 'missing.docx')]);
-    expect(await add.exited).toBe(2);
+    expect((await add.exited).code).toBe(2);
     expect(add.stdout()).toMatch(/skipped .*beijing-ftz-regulations\.txt: .*already in the corpus/);
     expect(add.stdout()).toMatch(/skipped .*missing\.docx: no such file/);
     expect(add.stderr().trim().split('\n')).toEqual(['policy-assistant: nothing was added (2 files skipped)']);
