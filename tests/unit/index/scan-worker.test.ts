@@ -35,4 +35,16 @@ describe('the sentence scan', () => {
       expect(scan.similarities[i]).toBe(scan.sorted[0]);
     });
   });
+
+  it('answers in-thread when the worker dies, and the next scan gets a fresh worker', async () => {
+    const rows = 10;
+    const m = matrixOf(rows, 8, true);
+    const q = m.slice(0, 8);
+    // One row more than the shared buffer holds: the worker's view of it throws, and the worker dies.
+    const broken = await scanOnWorker(m, rows + 1, 8, q);
+    expect(broken.similarities).toHaveLength(rows + 1);
+    expect(broken.similarities[rows]).toBeNaN(); // computed here, reading past the end
+    expect([...broken.similarities.subarray(0, rows)]).toEqual([...scanRows(m, rows, 8, q).similarities]);
+    expect(await scanOnWorker(m, rows, 8, q)).toEqual(scanRows(m, rows, 8, q));
+  });
 });
