@@ -6,7 +6,7 @@ import { httpRequests } from './routes/requests.ts';
 import { errorHandler, HttpError, notFound } from './errors.ts';
 import { createLogger, requestLogger } from './logger.ts';
 import { openApiDocument } from './openapi.ts';
-import { overloadSettings, WorkGate, type OverloadSettings, type WorkControl } from './overload.ts';
+import { overloadSettings, refuseWhenFull, WorkGate, type OverloadSettings, type WorkControl } from './overload.ts';
 import { rateLimitRules, rateLimits, type RateLimitSettings } from './rate-limit.ts';
 import { chatRouter } from './routes/chat.ts';
 import { clausesRouter } from './routes/clauses.ts';
@@ -63,6 +63,7 @@ export function createHttpApp(app: App, opts: HttpOptions = {}): express.Express
   // After CORS, so a widget on another site can read the 429; before parsing, so its body is never read.
   http.use(rateLimits(rateLimitRules(opts.rateLimits), { redis: app.conversations.redis, logger }));
 
+  http.post(['/api/chat', '/api/search'], refuseWhenFull(work.gate));
   http.use('/api', requireJsonBody, express.json({ limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT }));
   const requests = httpRequests(catalogue);
   // /healthz is never behind the gate: it must answer at once however busy the server is.

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { AbortedError, abortError, isAborted } from '../util/abort.ts';
 import { config, type Config } from '../config.ts';
 import { AppError, ConfigError } from '../errors.ts';
@@ -71,19 +71,22 @@ export class WorkGate {
 
   constructor(readonly settings: Pick<OverloadSettings, 'maxInFlight' | 'maxQueued'>) {}
 
+  /** Throws OverloadedError (and counts it) when both the running and the waiting places are full. */
+  refuseIfFull(): void {
+    const { maxInFlight, maxQueued } = this.settings;
+    if (this.running < maxInFlight || this.waiting.length < maxQueued) return;
+    this.counts.rejected++;
+    throw new OverloadedError(`the server is busy (${maxInFlight} questions being answered, ${maxQueued} waiting); try again in ${RETRY_AFTER_SECONDS} s`);
+  }
+
   /** Claims a place, running or waiting; throws OverloadedError when both are full. */
   admit(signal?: AbortSignal): Admitted {
-    const { maxInFlight, maxQueued } = this.settings;
+    this.refuseIfFull();
     let ready: Promise<void>;
-    if (this.running < maxInFlight) {
+    if (this.running < this.settings.maxInFlight) {
       this.running++;
       ready = Promise.resolve();
-    } else if (this.waiting.length < maxQueued) {
-      ready = this.wait(signal);
-    } else {
-      this.counts.rejected++;
-      throw new OverloadedError(`the server is busy (${maxInFlight} questions being answered, ${maxQueued} waiting); try again in ${RETRY_AFTER_SECONDS} s`);
-    }
+    } else ready = this.wait(signal);
     // A waiter dropped before run() is called must not surface as an unhandled rejection.
     ready.catch(() => undefined);
     let used = false;
@@ -168,12 +171,29 @@ export interface WorkControl {
   cancelOnDisconnect: boolean;
 }
 
-/** WorkGate.admit, with the 503's Retry-After header set on `res` when refused. */
-export function admitOrRefuse(gate: WorkGate, res: Response, signal: AbortSignal | undefined): Admitted {
+/** `step` (WorkGate.admit or refuseIfFull), with the 503's Retry-After header set on `res` when refused. */
+function withRetryAfter<T>(res: Response, step: () => T): T {
   try {
-    return gate.admit(signal);
+    return step();
   } catch (err) {
     if (err instanceof OverloadedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
     throw err;
   }
+}
+
+/** WorkGate.admit, with the 503's Retry-After header set on `res` when refused. */
+export function admitOrRefuse(gate: WorkGate, res: Response, signal: AbortSignal | undefined): Admitted {
+  return withRetryAfter(res, () => gate.admit(signal));
+}
+
+/**
+ * Refuses a bounded route's request while the gate is full, before its body is read and parsed: a
+ * flood of refusals then costs the event loop as little as it can. A request let through is
+ * admitted (or refused) by its route as before.
+ */
+export function refuseWhenFull(gate: WorkGate): RequestHandler {
+  return (_req, res, next) => {
+    withRetryAfter(res, () => gate.refuseIfFull());
+    next();
+  };
 }
