@@ -4,7 +4,7 @@
 // worker it runs beside the dense and lexical searches and leaves the event loop to other requests.
 // The matrix is a SharedArrayBuffer, so a call posts the query only; the reply is transferred.
 
-import { Worker } from 'node:worker_threads';
+import { evalWorker } from '../util/eval-worker.ts';
 
 /** Every row's dot product with the query, and the same values sorted descending (for ranks). */
 export interface Scan {
@@ -35,8 +35,8 @@ export function scanRows(matrix: Float32Array, rows: number, dims: number, query
   return { similarities, sorted };
 }
 
-// Evaluated JavaScript, like the embedding worker's, so it runs from src/ and from the dist bundle;
-// the kernel is scanRows itself (its compiled source), so both threads compute the same numbers.
+// Evaluated JavaScript (util/eval-worker.ts); the kernel is scanRows itself (its compiled source),
+// so both threads compute the same numbers.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const scanRows = ${scanRows.toString()};
@@ -56,7 +56,7 @@ interface Pending {
 class ScanWorker {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  private readonly worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
+  private readonly worker = evalWorker(WORKER_SOURCE);
   dead = false;
 
   constructor() {

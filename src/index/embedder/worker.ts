@@ -4,14 +4,14 @@
 // calls chained through nextTick starved socket I/O under load. Here the tokenizer and the model
 // run off the event loop; the main thread only posts texts and receives vectors.
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { abortError } from '../../util/abort.ts';
+import { evalWorker } from '../../util/eval-worker.ts';
 
-// JavaScript run with `eval`, not a module file: the same code then works from src/ (tsx, vitest)
-// and from the dist/cli.js bundle, which has no separate worker file to point at.
+// Evaluated JavaScript (util/eval-worker.ts).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ready = import(workerData.transformersUrl).then(({ env, pipeline }) => {
@@ -86,12 +86,7 @@ export class InferenceWorker {
   /** Starts a worker and loads the model in `modelDir`; rejects with the loader's message. */
   static async start(modelDir: string): Promise<InferenceWorker> {
     const transformersUrl = pathToFileURL(createRequire(import.meta.url).resolve('@xenova/transformers')).href;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      // The source is CommonJS; a parent started with --input-type=module would make it ESM.
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
-      workerData: { transformersUrl, localModelPath: dirname(modelDir), modelName: basename(modelDir) },
-    });
+    const worker = evalWorker(WORKER_SOURCE, { transformersUrl, localModelPath: dirname(modelDir), modelName: basename(modelDir) });
     const reply = await new Promise<Reply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
