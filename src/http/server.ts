@@ -35,7 +35,8 @@ export async function startServer(app: App, opts: ServerOptions): Promise<Runnin
   const { port, host, closeGraceMs = 5000, ...http } = opts;
   const limits = overloadSettings(http.overload);
   await warmUp(app);
-  const express = createHttpApp(app, { ...http, overload: limits, work: http.work ?? workControl(limits) });
+  // The app makes its own gate from these limits unless one is shared (serveCommand's, with /mcp).
+  const express = createHttpApp(app, { ...http, overload: limits });
   // Bounds on slow clients: a request's headers, then its whole body, must arrive within these.
   const overCap = new WeakSet<Socket>();
   const server = createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (req, res) =>
