@@ -18,6 +18,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.ts';
 import { config } from '../config.ts';
 import { admitOrRefuse, clientSignal, OverloadedError, type WorkControl } from '../http/overload.ts';
+import { TOOLS } from '../tools/index.ts';
 import { isAborted } from '../util/abort.ts';
 import { createMcpServer } from './server.ts';
 
@@ -43,7 +44,7 @@ export interface McpHttpOptions {
 }
 
 /** Tool calls that compute (retrieval, answering), as against reading a clause or listing documents. */
-const BOUNDED_TOOLS = new Set(['answer_question', 'search_policies']);
+const BOUNDED_TOOLS = new Set([TOOLS.answer.name, TOOLS.search.name]);
 
 const MAX_BODY = '1mb';
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
